@@ -1,0 +1,1 @@
+"""Machine-learning code for studentperf (no Django imports)."""

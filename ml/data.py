@@ -1,0 +1,250 @@
+"""Load, validate and clean a CSV of students as people really export it.
+
+``load_dataset`` returns the clean frame (canonical column names from ``ml.schema``,
+categories in canonical spelling, integer scores) and a ``DataReport`` that counts the
+rows dropped by reason. ``validate_frame`` does the same for a frame already in memory
+and, with ``require_target=False``, is what batch scoring uses row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml import schema
+from ml.errors import DataError
+
+MIN_ROWS = 50
+
+
+@dataclass
+class DataReport:
+    """What loading found: row counts, rejections by reason, duplicates.
+
+    ``rejections`` maps a reason such as ``"reading_score out of 0–100"`` to a row count;
+    a row is counted once, under the first rule it breaks (columns in schema order).
+    """
+
+    rows_read: int = 0
+    rows_kept: int = 0
+    rejections: Counter = field(default_factory=Counter)
+    duplicate_rows: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_kept
+
+    def summary(self) -> str:
+        """One line for people, e.g. ``"995 of 1000 rows kept; 5 rows rejected: 2 ..."``."""
+        text = f"{self.rows_kept} of {self.rows_read} rows kept"
+        if self.rows_rejected:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in self.rejections.most_common())
+            text += f"; {self.rows_rejected} rows rejected: {reasons}"
+        if self.duplicate_rows:
+            text += f"; {self.duplicate_rows} duplicate rows (kept)"
+        if self.ignored_columns:
+            text += f"; ignored columns: {', '.join(self.ignored_columns)}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_rejected": self.rows_rejected,
+            "rejections": dict(self.rejections),
+            "duplicate_rows": self.duplicate_rows,
+            "ignored_columns": list(self.ignored_columns),
+        }
+
+
+def read_csv_text(text: str) -> pd.DataFrame:
+    """Parse CSV text into a frame of strings with canonical column names.
+
+    Accepts comma- or semicolon-separated text, quoted or not, with or without a BOM.
+    Raises ``DataError`` for empty text or text that is not a table.
+    """
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise DataError("the file is empty")
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise DataError(f"the file is not a readable CSV table: {exc}") from None
+    frame.columns = [schema.normalize_header(str(c)) for c in frame.columns]
+    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if duplicated:
+        raise DataError(f"column '{duplicated[0]}' appears more than once")
+    return frame
+
+
+def read_csv_bytes(data: bytes) -> pd.DataFrame:
+    """Decode bytes (UTF-8 with or without BOM, else Latin-1) and parse them as CSV."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return read_csv_text(text)
+
+
+def parse_score(value: object) -> int | None:
+    """An integer score from a cell, or ``None`` when it is empty, not a whole number or NaN.
+
+    ``"72"``, ``" 72 "``, ``72``, ``72.0`` and ``"72.0"`` give 72; ``"72.5"`` and ``"abc"``
+    give None.
+    Range is not checked here.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    if not np.isfinite(number) or number != int(number):
+        return None
+    return int(number)
+
+
+def row_errors(row: dict, *, require_target: bool) -> dict[str, str]:
+    """Validate one row of raw values against the schema.
+
+    Returns ``{field: message}`` for each broken rule (empty when the row is valid).
+    Messages name the rule, e.g. ``"must be between 0 and 100"``.
+    """
+    errors: dict[str, str] = {}
+    names = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
+    for name in names:
+        raw = row.get(name)
+        if raw is None or (isinstance(raw, float) and np.isnan(raw)) or str(raw).strip() == "":
+            errors[name] = "is empty"
+            continue
+        feature = schema.FEATURES_BY_NAME.get(name)
+        if feature is not None and feature.is_categorical:
+            if schema.normalize_category(raw) not in feature.choices:
+                errors[name] = f"'{raw}' is not one of: {', '.join(feature.choices)}"
+            continue
+        score = parse_score(raw)
+        if score is None:
+            errors[name] = "must be a whole number"
+        elif not schema.SCORE_MIN <= score <= schema.SCORE_MAX:
+            errors[name] = f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}"
+    return errors
+
+
+def _reason(name: str, message: str) -> str:
+    if message.startswith("must be between"):
+        return f"{name} out of {schema.SCORE_MIN}–{schema.SCORE_MAX}"
+    if message == "is empty":
+        return f"{name} empty"
+    if message == "must be a whole number":
+        return f"{name} not a whole number"
+    return f"{name} unknown category"
+
+
+def clean_row(row: dict, *, require_target: bool) -> dict:
+    """Canonical values of a valid row: categories normalised, scores as ``int``."""
+    names = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
+    clean = {}
+    for name in names:
+        feature = schema.FEATURES_BY_NAME.get(name)
+        if feature is not None and feature.is_categorical:
+            clean[name] = schema.normalize_category(row[name])
+        else:
+            clean[name] = parse_score(row[name])
+    return clean
+
+
+def validate_frame(
+    frame: pd.DataFrame, *, require_target: bool = True, min_rows: int = MIN_ROWS
+) -> tuple[pd.DataFrame, DataReport]:
+    """Check columns, drop invalid rows (counted by reason) and return the clean frame.
+
+    ``frame`` holds raw values with canonical column names. The clean frame has the seven
+    features (and ``math_score`` when ``require_target``) in schema order, categories as
+    strings and scores as int64, with a fresh 0..n-1 index.
+    Raises ``DataError`` naming the first missing column, or when fewer than ``min_rows``
+    valid rows remain.
+    """
+    required = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
+    missing = [name for name in required if name not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns)) or "none"
+        raise DataError(f"column '{missing[0]}' is missing (found columns: {found})")
+    report = DataReport(rows_read=len(frame))
+    report.ignored_columns = [c for c in frame.columns if c not in required]
+    kept = []
+    for record in frame[required].to_dict("records"):
+        errors = row_errors(record, require_target=require_target)
+        if errors:
+            name, message = next(iter(errors.items()))
+            report.rejections[_reason(name, message)] += 1
+            continue
+        kept.append(clean_row(record, require_target=require_target))
+    report.rows_kept = len(kept)
+    if report.rows_kept < min_rows:
+        raise DataError(
+            f"only {report.rows_kept} valid rows; at least {min_rows} are needed "
+            f"({report.summary()})"
+        )
+    clean = pd.DataFrame(kept, columns=required)
+    for name in schema.SCORE_COLUMNS:
+        if name in clean.columns:
+            clean[name] = clean[name].astype("int64")
+    report.duplicate_rows = int(clean.duplicated().sum())
+    return clean, report
+
+
+def load_dataset(path: str | Path, *, min_rows: int = MIN_ROWS) -> tuple[pd.DataFrame, DataReport]:
+    """Read and validate a training CSV.
+
+    Returns ``(frame, report)`` as ``validate_frame`` does, with the target required.
+    Raises ``DataError`` when the file is missing or unreadable, a column is missing, or
+    fewer than ``min_rows`` (default 50) valid rows remain.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    return validate_frame(read_csv_bytes(data), require_target=True, min_rows=min_rows)
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """sha256 (hex) of the clean data, independent of the file's formatting."""
+    canonical = frame.to_csv(index=False, lineterminator="\n").encode()
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def row_hashes(frame: pd.DataFrame) -> list[str]:
+    """A short hash (16 hex characters of sha256) of each row's feature and target values.
+
+    Lets a later training run tell which of its held-out rows an older model was fitted
+    on, without storing the rows themselves. Shape: one string per row, in order.
+    """
+    columns = [c for c in (*schema.FEATURE_NAMES, schema.TARGET) if c in frame.columns]
+    return [
+        hashlib.sha256("\x1f".join(map(str, values)).encode()).hexdigest()[:16]
+        for values in frame[columns].itertuples(index=False, name=None)
+    ]

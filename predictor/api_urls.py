@@ -1,0 +1,13 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from predictor import api
+
+urlpatterns = [
+    path("predictions/", api.PredictionListCreate.as_view(), name="api-prediction-list"),
+    path("predictions/<int:pk>/", api.PredictionDetail.as_view(), name="api-prediction-detail"),
+    path("models/", api.ModelVersionList.as_view(), name="api-model-list"),
+    path("models/<int:version>/", api.ModelVersionDetail.as_view(), name="api-model-detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

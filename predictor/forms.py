@@ -1,0 +1,68 @@
+"""HTML forms, built from ``ml.schema`` so the fields, labels and rules stay in one place."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ml import schema
+
+
+def schema_form_field(feature: schema.Feature) -> forms.Field:
+    """The Django form field for one schema feature (a choice or a 0–100 integer)."""
+    if feature.is_categorical:
+        return forms.ChoiceField(
+            label=feature.label,
+            choices=[("", "Choose…"), *((c, c.capitalize()) for c in feature.choices)],
+        )
+    return forms.IntegerField(
+        label=feature.label,
+        min_value=schema.SCORE_MIN,
+        max_value=schema.SCORE_MAX,
+        help_text=feature.help_text,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+
+
+class PredictionForm(forms.Form):
+    """The seven features plus an optional free-text reference (e.g. a class or student code)."""
+
+    reference = forms.CharField(
+        label="Reference (optional)",
+        max_length=200,
+        required=False,
+        help_text="A class or student code to find this prediction again.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reference = self.fields.pop("reference")
+        for feature in schema.FEATURES:
+            self.fields[feature.name] = schema_form_field(feature)
+        self.fields["reference"] = reference
+
+    def features(self) -> dict:
+        """The clean feature values (call after ``is_valid()``)."""
+        return {name: self.cleaned_data[name] for name in schema.FEATURE_NAMES}
+
+    def valid_features(self) -> dict:
+        """The feature values that did validate, for storing a rejected attempt."""
+        return {
+            name: self.cleaned_data[name]
+            for name in schema.FEATURE_NAMES
+            if name in getattr(self, "cleaned_data", {})
+        }
+
+    def error_messages_by_field(self) -> dict[str, list[str]]:
+        return {field: list(messages) for field, messages in self.errors.items()}
+
+
+# The tutorial app posted race/ethnicity as "ethnicity"; other names were ours.
+TUTORIAL_FIELD_NAMES = {"ethnicity": "race_ethnicity"}
+
+
+def from_tutorial_post(data) -> dict:
+    """Map a POST of the tutorial's form to our field names (single values)."""
+    mapped = {}
+    for key in data:
+        mapped[TUTORIAL_FIELD_NAMES.get(key, key)] = data.get(key)
+    return mapped

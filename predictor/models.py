@@ -1,0 +1,200 @@
+"""What studentperf stores: model versions (with their artifacts), their status history,
+and every prediction attempt with its result."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ml import schema
+
+SCORE_HELP = f"integer {schema.SCORE_MIN}–{schema.SCORE_MAX}"
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def production(self):
+        return self.filter(status=ModelVersion.Status.PRODUCTION)
+
+
+class ModelVersion(models.Model):
+    """One trained model: its artifact, how it was chosen and how well it scored.
+
+    At most one row has status ``production`` (a partial unique constraint).
+    ``metrics`` holds ``test_r2``, ``test_mae``, ``test_rmse``, ``cv_r2_mean``,
+    ``cv_r2_std``, ``interval_level``, ``interval_half_width``, ``interval_coverage``,
+    ``interval_width``.
+    """
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate"
+        PRODUCTION = "production"
+        ARCHIVED = "archived"
+
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.CANDIDATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=40, help_text="candidate name, e.g. ridge")
+    algorithm = models.CharField(max_length=80)
+    params = models.JSONField(default=dict)
+    leaderboard = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict)
+    subgroup_errors = models.JSONField(default=dict)
+    reference_profile = models.JSONField(default=dict)
+    interval_calibration = models.JSONField(default=dict)
+    data_fingerprint = models.CharField(max_length=64)
+    data_source = models.CharField(max_length=500, blank=True)
+    data_report = models.JSONField(default=dict)
+    rows = models.JSONField(default=dict, help_text="row counts: total, train, test")
+    train_row_hashes = models.JSONField(
+        default=list, help_text="ml.data.row_hashes of the training rows (promotion gate)"
+    )
+    seed = models.IntegerField(default=42)
+    quick = models.BooleanField(default=False)
+    library_versions = models.JSONField(default=dict)
+    training_seconds = models.FloatField(default=0)
+    artifact = models.BinaryField()
+    artifact_sha256 = models.CharField(max_length=64)
+    artifact_bytes = models.PositiveIntegerField(default=0)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="production"),
+                name="one_production_model_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.name} ({self.status})"
+
+
+class ModelVersionEvent(models.Model):
+    """An audit row for every status change: who, when, from which version to which, why."""
+
+    class Action(models.TextChoices):
+        REGISTER = "register"
+        PROMOTE = "promote"
+        ROLLBACK = "rollback"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=16, choices=Action)
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="events")
+    previous_production = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=150, blank=True, help_text="e.g. train_model")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} v{self.model_version.version}"
+
+
+class PredictionQuerySet(models.QuerySet):
+    def visible_to(self, user, session_key: str | None = None):
+        """Rows a person may see: staff all, a user theirs, an anonymous visitor their session's."""
+        if user is not None and user.is_authenticated:
+            return self if user.is_staff else self.filter(owner=user)
+        if session_key:
+            return self.filter(owner__isnull=True, session_key=session_key)
+        return self.none()
+
+
+class Prediction(models.Model):
+    """One prediction attempt, scored or not, with everything needed to audit it later.
+
+    Inputs are null when they were missing or invalid (``status`` rejected; the raw
+    request is in ``raw_payload`` and the reasons in ``errors`` as ``{field: message}``).
+    ``contributions`` maps each feature to points; they sum to
+    ``predicted_math_score − baseline``.
+    """
+
+    class Channel(models.TextChoices):
+        FORM = "form"
+        API = "api"
+        BATCH = "batch"
+
+    class Status(models.TextChoices):
+        OK = "ok"
+        REJECTED = "rejected"
+        FAILED = "failed"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    channel = models.CharField(max_length=8, choices=Channel)
+    status = models.CharField(max_length=10, choices=Status)
+    gender = models.CharField(max_length=16, null=True, blank=True)
+    race_ethnicity = models.CharField(max_length=16, null=True, blank=True)
+    parental_level_of_education = models.CharField(max_length=32, null=True, blank=True)
+    lunch = models.CharField(max_length=16, null=True, blank=True)
+    test_preparation_course = models.CharField(max_length=16, null=True, blank=True)
+    reading_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text=SCORE_HELP)
+    writing_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text=SCORE_HELP)
+    raw_payload = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=dict, blank=True)
+    predicted_math_score = models.FloatField(null=True, blank=True)
+    interval_low = models.FloatField(null=True, blank=True)
+    interval_high = models.FloatField(null=True, blank=True)
+    interval_level = models.FloatField(null=True, blank=True)
+    baseline = models.FloatField(null=True, blank=True)
+    contributions = models.JSONField(null=True, blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions"
+    )
+    latency_ms = models.FloatField(null=True, blank=True, help_text="scoring time, milliseconds")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predictions",
+    )
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    reference = models.CharField(max_length=200, blank=True, db_index=True)
+    batch_id = models.UUIDField(null=True, blank=True, db_index=True)
+    batch_row = models.PositiveIntegerField(null=True, blank=True)
+    actual_math_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    actual_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PredictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["model_version", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reading_score__isnull=True) | Q(reading_score__lte=100),
+                name="reading_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(writing_score__isnull=True) | Q(writing_score__lte=100),
+                name="writing_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_math_score__isnull=True) | Q(actual_math_score__lte=100),
+                name="actual_math_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ok") | Q(predicted_math_score__isnull=False),
+                name="ok_prediction_has_score",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"prediction {self.pk} ({self.status})"
+
+    @property
+    def features(self) -> dict:
+        return {name: getattr(self, name) for name in schema.FEATURE_NAMES}

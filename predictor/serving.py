@@ -1,0 +1,88 @@
+"""The one place that loads the production model: lazily, cached per process.
+
+``active_model()`` returns the cached model and, at most every
+``SERVING_REFRESH_SECONDS``, asks the database which version is in production (one
+indexed query on two small columns). When that changed, it loads the new artifact, so a
+promotion reaches every web process on every host within a few seconds, with no restart
+and no shared disk.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from ml import artifact
+from ml.errors import ArtifactError
+from ml.predict import FittedModel
+from predictor.errors import ModelUnavailableError, NoModelError
+from predictor.models import ModelVersion
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The production model of this process: its row's id, version number and sha256."""
+
+    model_version_id: int
+    version: int
+    artifact_sha256: str
+    model: FittedModel
+
+
+_lock = threading.Lock()
+_served: ServedModel | None = None
+_checked_at = float("-inf")
+
+
+def active_model() -> ServedModel:
+    """The production model, loading or swapping it when the database says so.
+
+    Raises ``NoModelError`` when no version is in production and
+    ``ModelUnavailableError`` when its artifact fails verification.
+    """
+    global _served, _checked_at
+    served = _served
+    if served is not None and time.monotonic() - _checked_at < settings.SERVING_REFRESH_SECONDS:
+        return served
+    with _lock:
+        if (
+            _served is not None
+            and time.monotonic() - _checked_at < settings.SERVING_REFRESH_SECONDS
+        ):
+            return _served
+        current = (
+            ModelVersion.objects.production().values("id", "version", "artifact_sha256").first()
+        )
+        if current is None:
+            _served = None
+            raise NoModelError()
+        if (
+            _served is None
+            or _served.artifact_sha256 != current["artifact_sha256"]
+            or (_served.model_version_id != current["id"])
+        ):
+            _served = _load(current)
+        _checked_at = time.monotonic()
+        return _served
+
+
+def _load(current: dict) -> ServedModel:
+    data = ModelVersion.objects.values_list("artifact", flat=True).get(pk=current["id"])
+    try:
+        model = artifact.loads(bytes(data), current["artifact_sha256"])
+    except ArtifactError as exc:
+        raise ModelUnavailableError(
+            f"model v{current['version']} cannot be served: {exc}"
+        ) from None
+    return ServedModel(current["id"], current["version"], current["artifact_sha256"], model)
+
+
+def reset() -> None:
+    """Forget the cached model (tests, and after a change this process made itself)."""
+    global _served, _checked_at
+    with _lock:
+        _served = None
+        _checked_at = float("-inf")
