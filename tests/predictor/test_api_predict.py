@@ -1,0 +1,75 @@
+"""POST /api/v1/predictions/: scoring, validation and storage of every attempt."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from predictor.models import Prediction
+from tests.factories import STUDENT
+
+URL = "/api/v1/predictions/"
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+def test_it_scores_a_student_and_stores_the_prediction(client, production_model):
+    """A valid request answers 201 with the score and keeps one ok row."""
+    response = client.post(URL, STUDENT, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert 0 <= body["predicted_math_score"] <= 110
+    assert body["model_version"] == production_model.version
+    row = Prediction.objects.get(pk=body["id"])
+    assert row.status == "ok" and row.channel == "api"
+    assert row.reading_score == 72 and row.race_ethnicity == "group B"
+    assert row.predicted_math_score == pytest.approx(body["predicted_math_score"])
+    assert row.model_version == production_model
+
+
+def test_it_answers_503_saying_how_to_train_when_no_model(client, db):
+    """Without a production model the API says to run train_model, and records the attempt."""
+    response = client.post(URL, STUDENT, format="json")
+    assert response.status_code == 503
+    assert "python manage.py train_model" in response.json()["detail"]
+    assert Prediction.objects.get().status == "failed"
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"gender": "unknown"}, "gender"),
+        ({"race_ethnicity": "group F"}, "race_ethnicity"),
+        ({"reading_score": 101}, "reading_score"),
+        ({"writing_score": -1}, "writing_score"),
+        ({"reading_score": "seventy"}, "reading_score"),
+        ({"reading_score": 72.5}, "reading_score"),
+        ({"reading_score": True}, "reading_score"),
+        ({"lunch": None}, "lunch"),
+    ],
+)
+def test_it_rejects_bad_values_naming_the_field(client, production_model, change, field):
+    """Each kind of bad value answers 400 naming the field, and is stored as rejected."""
+    response = client.post(URL, {**STUDENT, **change}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    row = Prediction.objects.get()
+    assert row.status == "rejected" and field in row.errors
+
+
+def test_it_rejects_a_missing_field(client, production_model):
+    """A missing field is named in the 400 body."""
+    payload = {k: v for k, v in STUDENT.items() if k != "writing_score"}
+    response = client.post(URL, payload, format="json")
+    assert response.status_code == 400
+    assert "writing_score" in response.json()
+
+
+def test_it_rejects_malformed_json_and_a_json_array(client, production_model):
+    """Malformed JSON and a top-level array both answer 400 and are recorded."""
+    bad = client.post(URL, "{bad", content_type="application/json")
+    array = client.post(URL, [STUDENT], format="json")
+    assert bad.status_code == 400 and "JSON parse error" in bad.json()["detail"]
+    assert array.status_code == 400 and "non_field_errors" in array.json()
+    assert Prediction.objects.filter(status="rejected").count() == 2
