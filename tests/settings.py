@@ -3,7 +3,7 @@
 import os
 
 os.environ.setdefault(
-    "DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123456789"
+    "DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123"
 )
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
