@@ -27,8 +27,8 @@ train: migrate
 
 run: train
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn studentperf.wsgi:application \
-		--bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --access-logfile -
+	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) OMP_NUM_THREADS=1 \
+		$(BIN)/gunicorn -c gunicorn.conf.py studentperf.wsgi:application
 
 test: setup
 	$(BIN)/python -m pytest
@@ -36,6 +36,21 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/actionlint .github/workflows/ci.yml
+
+# Django's deployment checklist with the settings a TLS deployment uses; any warning fails.
+check-deploy: setup
+	DJANGO_DEBUG=0 DJANGO_SECURE=1 DJANGO_BEHIND_TLS_PROXY=1 \
+	DJANGO_ALLOWED_HOSTS=studentperf.example.org \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The benchmarks of README's Benchmarks section (several minutes on 2 cores).
+bench: migrate
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/threads.py
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -15,6 +15,10 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ml import explain, schema
+from ml.fastpath import FastPath, compile_fast_path
+
+# A fast path must agree with the pipeline to this many points on every held-out row.
+FAST_PATH_TOLERANCE = 1e-6
 
 # The libraries whose versions must match between training and serving, because the
 # artifact pickles their objects.
@@ -77,7 +81,9 @@ class FittedModel:
 
     ``interval_half_width`` (points) is the conformal quantile of absolute out-of-fold
     residuals at ``interval_level``; ``background_mean`` is the mean of the preprocessor's
-    output on the training rows (used by linear attributions).
+    output on the training rows (used by linear attributions). ``fast_path`` scores one
+    row without pandas or scikit-learn's checks; it is set only by ``compile_fast_path``,
+    after verification, and ``fast_path_report`` says how that went.
     """
 
     pipeline: Pipeline
@@ -86,6 +92,9 @@ class FittedModel:
     interval_half_width: float
     background_mean: np.ndarray
     library_versions: dict = field(default_factory=library_versions)
+    # Class-level defaults, so that artifacts pickled before these fields load with None.
+    fast_path: FastPath | None = None
+    fast_path_report: dict | None = None
 
     def predict_point(self, frame: pd.DataFrame) -> np.ndarray:
         """Point predictions, shape ``(n,)``, for a frame with the schema's feature columns."""
@@ -101,6 +110,73 @@ class FittedModel:
         low = np.clip(point - self.interval_half_width, schema.SCORE_MIN, schema.SCORE_MAX)
         high = np.clip(point + self.interval_half_width, schema.SCORE_MIN, schema.SCORE_MAX)
         return PredictionBatch(point, low, high, self.interval_level, baseline, contribs)
+
+    def predict_one(self, features: dict) -> dict:
+        """Score one student: the same dict as ``predict(records_frame([features])).row(0)``,
+        through the verified fast path when there is one (tens of microseconds for a
+        linear model instead of milliseconds)."""
+        if self.fast_path is None:
+            return self.predict(records_frame([features])).row(0)
+        point, baseline, contributions = self.fast_path.score(features)
+        half_width = self.interval_half_width
+        return {
+            "predicted_math_score": point,
+            "interval": {
+                "low": min(max(point - half_width, schema.SCORE_MIN), schema.SCORE_MAX),
+                "high": min(max(point + half_width, schema.SCORE_MIN), schema.SCORE_MAX),
+                "level": self.interval_level,
+            },
+            "baseline": baseline,
+            "contributions": dict(zip(schema.FEATURE_NAMES, contributions, strict=True)),
+        }
+
+    def compile_fast_path(self, rows: pd.DataFrame) -> dict:
+        """Build the single-row fast path and keep it only if, on every row of ``rows``
+        (held-out students, schema feature columns), its point, baseline and
+        contributions are within ``FAST_PATH_TOLERANCE`` points of the pipeline's own.
+
+        Returns and stores the report ``{"kind", "verified": bool, "rows",
+        "max_abs_error", "reason"}``; on failure ``fast_path`` stays ``None`` and
+        ``predict_one`` uses the pipeline.
+        """
+        self.fast_path = None
+        try:
+            candidate = compile_fast_path(self.pipeline, self.background_mean)
+        except (TypeError, ValueError, AttributeError) as exc:
+            candidate, reason = None, f"could not compile: {exc}"
+        else:
+            reason = "no fast path for this estimator" if candidate is None else ""
+        report = {"kind": getattr(candidate, "kind", "none"), "verified": False, "rows": 0}
+        if candidate is not None and len(rows) == 0:
+            reason = "no rows to verify on"
+        elif candidate is not None:
+            frame = rows[list(schema.FEATURE_NAMES)].reset_index(drop=True)
+            reference = self.predict(frame)
+            fast = [candidate.score(record) for record in _clean_records(frame)]
+            errors = [
+                np.abs(np.array([f[0] for f in fast]) - reference.point),
+                np.abs(np.array([f[1] for f in fast]) - reference.baseline),
+                np.abs(np.array([f[2] for f in fast]) - reference.contributions).ravel(),
+            ]
+            worst = float(max(e.max() for e in errors))
+            report.update(rows=len(frame), max_abs_error=worst)
+            if worst <= FAST_PATH_TOLERANCE:
+                self.fast_path = candidate
+                report["verified"] = True
+            else:
+                reason = f"differs from the pipeline by up to {worst:.3g} points"
+        report["reason"] = reason
+        self.fast_path_report = report
+        return report
+
+
+def _clean_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as the dicts the web layer hands over: plain ``str`` and ``int`` values."""
+    records = frame.to_dict("records")
+    for record in records:
+        for name in schema.NUMERIC_FEATURES:
+            record[name] = int(record[name])
+    return records
 
 
 def records_frame(records: list[dict]) -> pd.DataFrame:

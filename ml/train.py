@@ -250,6 +250,16 @@ def train(
         background_mean=background,
     )
 
+    fast = model.compile_fast_path(X_test)
+    say(
+        f"single-row fast path ({fast['kind']}): "
+        + (
+            f"verified on {fast['rows']} held-out rows (max error {fast['max_abs_error']:.1e})"
+            if fast["verified"]
+            else f"not used, {fast['reason']}; serving uses the pipeline"
+        )
+    )
+
     test_pred = model.predict_point(X_test)
     scored = regression_metrics(y_test, test_pred)
     metrics = {

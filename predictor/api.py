@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from predictor import selectors, services
@@ -19,16 +21,38 @@ from predictor.serializers import (
     PredictionSerializer,
 )
 
+logger = logging.getLogger("django.request")
+
 ErrorSerializer = inline_serializer(
     "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
 )
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}``."""
+    """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}``, and
+    any other exception → a logged traceback and a JSON 500 that names the request id,
+    never the traceback."""
     if isinstance(exc, ServiceError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    request = context.get("request")
+    request_id = getattr(request, "request_id", None)
+    logger.error(
+        "unhandled error in %s",
+        type(context.get("view")).__name__,
+        exc_info=exc,
+        extra={"path": getattr(request, "path", None)},
+    )
+    set_rollback()
+    return Response(
+        {
+            "detail": f"internal error; it has been logged with request id {request_id}",
+            "code": "server_error",
+        },
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
 
 
 def _session_key(request) -> str:

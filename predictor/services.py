@@ -13,7 +13,6 @@ from django.db.models import Max
 from ml import artifact
 from ml.data import row_hashes
 from ml.errors import ArtifactError
-from ml.predict import records_frame
 from ml.train import TrainingResult, regression_metrics
 from predictor import serving
 from predictor.errors import LifecycleError, NoModelError, ServiceError
@@ -52,7 +51,7 @@ def prediction_create(
     started = time.perf_counter()
     try:
         served = serving.active_model()
-        result = served.model.predict(records_frame([features])).row(0)
+        result = served.model.predict_one(features)
     except ServiceError as exc:
         Prediction.objects.create(
             status=Prediction.Status.FAILED, errors={"model": exc.message}, **stored
@@ -155,6 +154,9 @@ def model_version_register(
     ``promote=False`` registers a candidate without comparing. Returns
     ``(model_version, promoted, reason)``.
     """
+    if result.model.fast_path_report is None:
+        # A model trained elsewhere: verify a fast path here, on its own held-out rows.
+        result.model.compile_fast_path(result.holdout)
     data, digest = artifact.dumps(result.model)
     if promote:
         should_promote, reason = promotion_decision(result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +33,10 @@ class ServedModel:
     model: FittedModel
 
 
+# The version this request was scored with, for the request's log line
+# (``studentperf.requestlog`` resets it at the start of every request).
+served_version: ContextVar[int | None] = ContextVar("served_version", default=None)
+
 _lock = threading.Lock()
 _served: ServedModel | None = None
 _checked_at = float("-inf")
@@ -43,10 +48,15 @@ def active_model() -> ServedModel:
     Raises ``NoModelError`` when no version is in production and
     ``ModelUnavailableError`` when its artifact fails verification.
     """
-    global _served, _checked_at
     served = _served
-    if served is not None and time.monotonic() - _checked_at < settings.SERVING_REFRESH_SECONDS:
-        return served
+    if served is None or time.monotonic() - _checked_at >= settings.SERVING_REFRESH_SECONDS:
+        served = _refresh()
+    served_version.set(served.version)
+    return served
+
+
+def _refresh() -> ServedModel:
+    global _served, _checked_at
     with _lock:
         if (
             _served is not None

@@ -4,12 +4,14 @@ Variables: DJANGO_SECRET_KEY (required unless DJANGO_DEBUG=1), DJANGO_DEBUG,
 DJANGO_ALLOWED_HOSTS (comma-separated), DATABASE_URL (default: SQLite file db.sqlite3),
 REDIS_URL (cache for throttling; default: the database cache), THROTTLE_ANON,
 THROTTLE_USER (DRF rates such as "120/min"), SERVING_REFRESH_SECONDS, BATCH_MAX_ROWS,
-BATCH_MAX_BYTES. See README.md for the full table.
+BATCH_MAX_BYTES, DJANGO_SECURE, DJANGO_BEHIND_TLS_PROXY, DJANGO_HSTS_SECONDS, LOG_FORMAT,
+LOG_LEVEL. See README.md for the full table.
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,11 +45,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "predictor",
 ]
 
 MIDDLEWARE = [
+    "studentperf.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,10 +177,66 @@ BATCH_MAX_BYTES = env.int("BATCH_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = BATCH_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = BATCH_MAX_BYTES + 1024 * 1024
 
+# Deployment over HTTPS. DJANGO_SECURE=1 makes cookies HTTPS-only, redirects HTTP to HTTPS
+# and sends HSTS; DJANGO_BEHIND_TLS_PROXY=1 trusts X-Forwarded-Proto from the proxy that
+# terminates TLS (set it only when such a proxy strips the header from clients).
+SECURE = env.bool("DJANGO_SECURE", default=False)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE
+# Health probes come from inside the network over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=SECURE)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=SECURE)
+if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Only our own static files: no inline script or style, no CDN, no framing.
+# The API docs page adds the hash of its one inline <style> (predictor/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# One JSON object per line on stdout (LOG_FORMAT=plain for reading in a terminal), each
+# with the id of the request it belongs to.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "studentperf.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # 4xx answers are in the request lines already; keep django.request for 5xx.
     "loggers": {"django.request": {"level": "ERROR"}},
 }

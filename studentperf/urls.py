@@ -6,3 +6,5 @@ urlpatterns = [
     path("api/v1/", include("predictor.api_urls")),
     path("", include("predictor.urls")),
 ]
+
+handler500 = "studentperf.views.server_error"
