@@ -37,3 +37,24 @@ def _fresh_serving_cache():
     serving.reset()
     yield
     serving.reset()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a PostgreSQL server for tests that need one (``TEST_POSTGRES_URL``, default
+    the local server of DEVELOPERS.md); skips the test, saying why, when none answers."""
+    import os
+
+    import psycopg
+
+    url = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        pytest.skip(
+            f"needs PostgreSQL: none answers at {url} ({first_line}); start it "
+            "(`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) "
+            "or set TEST_POSTGRES_URL"
+        )
+    return url

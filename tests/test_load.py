@@ -1,0 +1,207 @@
+"""Nothing lost under load: gunicorn with 4 workers, 1,000 predictions from 32 threads,
+a promotion half-way, on a SQLite file and on PostgreSQL. Marked ``load`` (run by .ci/run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.factories import STUDENT
+
+pytestmark = pytest.mark.load
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUESTS = 1_000
+THREADS = 32
+WORKERS = 4
+PROMOTE_AFTER = 300
+
+
+def _free_port() -> int:
+    """A free port in 8700–8799 (the range this project's servers may use)."""
+    for port in range(8700 + os.getpid() % 50, 8800):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8700–8799")
+
+
+def _environment(database_url: str, port: int) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "studentperf.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "load-test-only-" + uuid.uuid4().hex * 2,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # UserRateThrottle counts anonymous clients too, by address.
+        "THROTTLE_ANON": "1000000/min",
+        "THROTTLE_USER": "1000000/min",
+        "SERVING_REFRESH_SECONDS": "0.5",
+        "LOG_LEVEL": "WARNING",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(WORKERS),
+    }
+
+
+def _manage(env: dict, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def _post(port: int, payload: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/predictions/",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, {"error": exc.read().decode(errors="replace")[:500]}
+
+
+def _wait_ready(port: int, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"gunicorn exited:\n{log.read_text()[-3000:]}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"gunicorn not ready after 90 s:\n{log.read_text()[-3000:]}")
+
+
+def _run_load(database_url: str, tmp_path: Path, count_rows) -> None:
+    port = _free_port()
+    env = _environment(database_url, port)
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "createcachetable")
+    _manage(env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1")
+    _manage(
+        env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1", "--seed", "7",
+        "--no-promote",
+    )  # fmt: skip
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(WORKERS)]
+            + ["studentperf.wsgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_ready(port, server, log)
+        done = threading.Semaphore(0)
+        promotion: dict = {}
+
+        def promote_half_way():
+            for _ in range(PROMOTE_AFTER):
+                done.acquire()
+            promotion["output"] = _manage(
+                env,
+                "shell",
+                "-c",
+                "from predictor.models import ModelVersion\n"
+                "from predictor.services import model_version_promote\n"
+                "model_version_promote(model_version=ModelVersion.objects.get(version=2),"
+                " actor_label='load test')\n"
+                "print('promoted')",
+            )
+
+        def one(i: int):
+            result = _post(port, {**STUDENT, "reading_score": i % 101, "reference": f"load-{i}"})
+            done.release()
+            return result
+
+        promoter = threading.Thread(target=promote_half_way)
+        promoter.start()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(THREADS) as pool:
+            results = list(pool.map(one, range(REQUESTS)))
+        print(f"{REQUESTS} predictions in {time.perf_counter() - started:.1f} s")
+        promoter.join(timeout=120)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    statuses = [status for status, _ in results]
+    failures = [body for status, body in results if status != 201][:3]
+    assert statuses.count(201) == REQUESTS, f"not all 201: {failures}"
+    assert "promoted" in promotion.get("output", ""), "the promotion did not run"
+    versions = [body["model_version"] for _, body in results]
+    assert set(versions) == {1, 2}, "the promotion did not reach the workers during the load"
+    ids = [body["id"] for _, body in results]
+    assert len(set(ids)) == REQUESTS
+    total, distinct = count_rows()
+    assert (total, distinct) == (REQUESTS, REQUESTS), "stored rows lost or duplicated"
+    assert "database is locked" not in log.read_text()
+
+
+def test_it_loses_no_prediction_under_load_on_sqlite(tmp_path):
+    """1,000 concurrent predictions on a SQLite file: 1,000 201s, 1,000 rows, no lock errors."""
+    path = tmp_path / "load.sqlite3"
+
+    def count_rows():
+        with sqlite3.connect(path) as db:
+            return db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT reference) FROM predictor_prediction "
+                "WHERE status = 'ok' AND reference LIKE 'load-%'"
+            ).fetchone()
+
+    _run_load(f"sqlite:///{path}", tmp_path, count_rows)
+
+
+def test_it_loses_no_prediction_under_load_on_postgresql(tmp_path, postgres_url):
+    """The same load on PostgreSQL, in a fresh database dropped afterwards."""
+    import psycopg
+
+    name = f"studentperf_load_{os.getpid()}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+    def count_rows():
+        with psycopg.connect(url) as db:
+            return db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT reference) FROM predictor_prediction "
+                "WHERE status = 'ok' AND reference LIKE 'load-%'"
+            ).fetchone()
+
+    try:
+        _run_load(url, tmp_path, count_rows)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
