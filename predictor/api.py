@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -34,6 +36,19 @@ def exception_handler(exc, context):
     never the traceback."""
     if isinstance(exc, ServiceError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "detail": f"request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE}"
+                " bytes",
+                "code": "too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(
+            {"detail": "bad request", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
+        )
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
