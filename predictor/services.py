@@ -67,7 +67,8 @@ def prediction_create(
             interval_level=result["interval"]["level"],
             baseline=result["baseline"],
             contributions=result["contributions"],
-            model_version_id=served.model_version_id,
+            # The served row, so serializing the answer needs no query for the version.
+            model_version=served.row,
             latency_ms=latency_ms,
             **stored,
         )

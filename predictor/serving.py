@@ -25,12 +25,15 @@ from predictor.models import ModelVersion
 
 @dataclass(frozen=True)
 class ServedModel:
-    """The production model of this process: its row's id, version number and sha256."""
+    """The production model of this process: its row's id, version number and sha256, and
+    ``row``, its ModelVersion with only ``id`` and ``version`` loaded (other fields load on
+    access), so that a new Prediction can point at it without fetching the artifact."""
 
     model_version_id: int
     version: int
     artifact_sha256: str
     model: FittedModel
+    row: ModelVersion
 
 
 # The version this request was scored with, for the request's log line
@@ -87,7 +90,8 @@ def _load(current: dict) -> ServedModel:
         raise ModelUnavailableError(
             f"model v{current['version']} cannot be served: {exc}"
         ) from None
-    return ServedModel(current["id"], current["version"], current["artifact_sha256"], model)
+    row = ModelVersion.objects.only("id", "version").get(pk=current["id"])
+    return ServedModel(current["id"], current["version"], current["artifact_sha256"], model, row)
 
 
 def reset() -> None:
