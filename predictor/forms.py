@@ -12,7 +12,7 @@ def schema_form_field(feature: schema.Feature) -> forms.Field:
     if feature.is_categorical:
         return forms.ChoiceField(
             label=feature.label,
-            choices=[("", "Choose…"), *((c, c.capitalize()) for c in feature.choices)],
+            choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
         )
     return forms.IntegerField(
         label=feature.label,
