@@ -141,3 +141,102 @@ class ModelVersionSerializer(serializers.ModelSerializer):
             "artifact_sha256",
         ]
         read_only_fields = fields
+
+
+class PredictionFilterSerializer(serializers.Serializer):
+    """Query parameters of ``GET /api/v1/predictions/`` (all optional)."""
+
+    date_from = serializers.DateField(
+        required=False, help_text="first day, YYYY-MM-DD (inclusive, site time zone)"
+    )
+    date_to = serializers.DateField(required=False, help_text="last day, YYYY-MM-DD (inclusive)")
+    model_version = serializers.IntegerField(
+        required=False, min_value=1, help_text="model version number, e.g. 3"
+    )
+    status = serializers.ChoiceField(choices=Prediction.Status.choices, required=False)
+    reference = serializers.CharField(
+        required=False, max_length=200, help_text="part of the reference, any case"
+    )
+    channel = serializers.ChoiceField(choices=Prediction.Channel.choices, required=False)
+    batch = serializers.UUIDField(required=False, help_text="a batch id")
+
+    def validate(self, attrs):
+        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            raise serializers.ValidationError({"date_to": "must not be before date_from"})
+        return attrs
+
+
+class OutcomeInputSerializer(serializers.Serializer):
+    """The real math score of a predicted student."""
+
+    actual_math_score = ScoreField(help_text="the score the student really got, integer 0–100")
+
+
+class OutcomeRowInputSerializer(serializers.Serializer):
+    """One real score, naming its prediction by id or by reference."""
+
+    prediction_id = serializers.IntegerField(required=False, min_value=1)
+    reference = serializers.CharField(required=False, max_length=200)
+    actual_math_score = ScoreField()
+
+
+class OutcomeRowResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="1-based position in the input")
+    prediction_id = serializers.IntegerField(allow_null=True)
+    reference = serializers.CharField()
+    actual_math_score = serializers.IntegerField(allow_null=True)
+    result = serializers.ChoiceField(choices=["recorded", "error"])
+    message = serializers.CharField()
+
+
+class OutcomeReportSerializer(serializers.Serializer):
+    """What an upload of real scores did, row by row."""
+
+    recorded = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    rows = OutcomeRowResultSerializer(many=True)
+
+
+class BatchRowResultSerializer(serializers.Serializer):
+    """One row of a batch, scored or not."""
+
+    index = serializers.IntegerField(source="batch_row", help_text="0-based position in the input")
+    id = serializers.IntegerField(help_text="the stored prediction's id")
+    status = serializers.ChoiceField(choices=Prediction.Status.choices)
+    reference = serializers.CharField()
+    predicted_math_score = serializers.FloatField(allow_null=True)
+    interval_low = serializers.FloatField(allow_null=True)
+    interval_high = serializers.FloatField(allow_null=True)
+    errors = serializers.DictField(child=serializers.CharField(), help_text="{field: message}")
+
+
+class BatchSerializer(serializers.Serializer):
+    """A scored batch: its counts, why rows were rejected, and every row in input order."""
+
+    batch_id = serializers.UUIDField(source="batch.id")
+    created_at = serializers.DateTimeField(source="batch.created_at")
+    model_version = serializers.SerializerMethodField()
+    rows_total = serializers.IntegerField(source="batch.rows_total")
+    rows_scored = serializers.IntegerField(source="batch.rows_scored")
+    rows_rejected = serializers.IntegerField(source="batch.rows_rejected")
+    rows_failed = serializers.IntegerField(source="batch.rows_failed")
+    rejections = serializers.DictField(
+        source="batch.rejections",
+        child=serializers.IntegerField(),
+        help_text="reason → number of rows with it (a row may have several)",
+    )
+    results = BatchRowResultSerializer(source="predictions", many=True)
+
+    def get_model_version(self, obj) -> int | None:
+        batch = obj.batch
+        return batch.model_version.version if batch.model_version_id else None
+
+
+class AuthTokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class AuthTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="send as the header `Authorization: Token <token>`")
