@@ -5,6 +5,7 @@ Views and API views parse input, call one of these, and render what comes back.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.db import transaction
@@ -16,8 +17,10 @@ from ml.errors import ArtifactError
 from ml.predict import records_frame
 from ml.train import TrainingResult, regression_metrics
 from predictor import serving
-from predictor.errors import LifecycleError, NoModelError, ServiceError
+from predictor.errors import LifecycleError, NoModelError, ScoringError, ServiceError
 from predictor.models import ModelVersion, ModelVersionEvent, Prediction
+
+logger = logging.getLogger(__name__)
 
 
 def _attribution(owner, session_key: str | None) -> dict:
@@ -58,6 +61,16 @@ def prediction_create(
             status=Prediction.Status.FAILED, errors={"model": exc.message}, **stored
         )
         raise
+    except Exception as exc:
+        # A bug or a broken artifact must not lose the request or leak a traceback: keep
+        # the attempt, log the details for operators, and answer with a plain message.
+        failed = Prediction.objects.create(
+            status=Prediction.Status.FAILED, errors={"model": type(exc).__name__}, **stored
+        )
+        logger.exception("scoring failed for prediction %s", failed.pk)
+        raise ScoringError(
+            f"the model could not score this student; the attempt is recorded as {failed.pk}"
+        ) from exc
     latency_ms = (time.perf_counter() - started) * 1000
     with transaction.atomic():
         return Prediction.objects.create(

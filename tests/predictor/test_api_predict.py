@@ -73,3 +73,22 @@ def test_it_rejects_malformed_json_and_a_json_array(client, production_model):
     assert bad.status_code == 400 and "JSON parse error" in bad.json()["detail"]
     assert array.status_code == 400 and "non_field_errors" in array.json()
     assert Prediction.objects.filter(status="rejected").count() == 2
+
+
+def test_a_scoring_failure_is_a_plain_500_and_the_attempt_is_kept(
+    client, production_model, monkeypatch
+):
+    """If the model raises, the answer is a JSON message (no traceback) and a failed row."""
+    from predictor import serving
+
+    served = serving.active_model()
+
+    def broken(frame):
+        raise FloatingPointError("boom")
+
+    monkeypatch.setattr(served.model, "predict", broken)
+    response = client.post(URL, STUDENT, format="json")
+    assert response.status_code == 500
+    assert "could not score this student" in response.json()["detail"]
+    assert "Traceback" not in response.content.decode()
+    assert Prediction.objects.get().status == "failed"
