@@ -163,6 +163,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two serializers show a version's status; one enum name for both.
+    "ENUM_NAME_OVERRIDES": {"ModelVersionStatusEnum": "predictor.models.ModelVersion.Status"},
 }
 
 # How often a web process checks which model version is in production (seconds).
