@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -14,6 +18,7 @@ from predictor import selectors, services
 from predictor.errors import ServiceError
 from predictor.models import Prediction
 from predictor.serializers import (
+    ModelVersionDetailSerializer,
     ModelVersionSerializer,
     PredictionInputSerializer,
     PredictionSerializer,
@@ -92,6 +97,7 @@ class PredictionListCreate(generics.GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+@extend_schema_view(get=extend_schema(summary="One of your predictions"))
 class PredictionDetail(generics.RetrieveAPIView):
     """One prediction: yours, or any for staff; another person's is a 404."""
 
@@ -103,6 +109,7 @@ class PredictionDetail(generics.RetrieveAPIView):
         )
 
 
+@extend_schema_view(get=extend_schema(summary="Model versions with their held-out metrics"))
 class ModelVersionList(generics.ListAPIView):
     """Model versions, newest first, with their metrics."""
 
@@ -114,12 +121,20 @@ class ModelVersionList(generics.ListAPIView):
 
 
 class ModelVersionDetail(APIView):
-    """One model version with its metrics, leaderboard and subgroup errors."""
+    """One model version's card: metrics, leaderboard, subgroup errors, status history."""
 
-    @extend_schema(responses=ModelVersionSerializer)
+    @extend_schema(
+        responses={
+            200: ModelVersionDetailSerializer,
+            404: OpenApiResponse(description="no such version"),
+        },
+        summary="One model version's card",
+    )
     def get(self, request, version: int):
-        model_version = get_object_or_404(selectors.model_version_list(), version=version)
-        return Response(ModelVersionSerializer(model_version).data)
+        model_version = selectors.model_version_get(version=version)
+        if model_version is None:
+            raise NotFound(f"there is no model version {version}")
+        return Response(ModelVersionDetailSerializer(model_version).data)
 
 
 def _jsonable(payload):

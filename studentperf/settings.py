@@ -166,6 +166,8 @@ SPECTACULAR_SETTINGS = {
     # cannot reach (axe: nested-interactive); the docs read fine without them.
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two serializers show a version's status; one enum name for both.
+    "ENUM_NAME_OVERRIDES": {"ModelVersionStatusEnum": "predictor.models.ModelVersion.Status"},
 }
 
 # How often a web process checks which model version is in production (seconds).
