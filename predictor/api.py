@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -29,6 +28,7 @@ from predictor.serializers import (
     AuthTokenInputSerializer,
     AuthTokenSerializer,
     BatchSerializer,
+    ModelVersionDetailSerializer,
     ModelVersionSerializer,
     OutcomeInputSerializer,
     OutcomeReportSerializer,
@@ -148,6 +148,7 @@ class PredictionDetail(generics.RetrieveAPIView):
         )
 
 
+@extend_schema_view(get=extend_schema(summary="Model versions with their held-out metrics"))
 class ModelVersionList(generics.ListAPIView):
     """Model versions, newest first, with their metrics."""
 
@@ -159,12 +160,20 @@ class ModelVersionList(generics.ListAPIView):
 
 
 class ModelVersionDetail(APIView):
-    """One model version with its metrics, leaderboard and subgroup errors."""
+    """One model version's card: metrics, leaderboard, subgroup errors, status history."""
 
-    @extend_schema(responses=ModelVersionSerializer)
+    @extend_schema(
+        responses={
+            200: ModelVersionDetailSerializer,
+            404: OpenApiResponse(description="no such version"),
+        },
+        summary="One model version's card",
+    )
     def get(self, request, version: int):
-        model_version = get_object_or_404(selectors.model_version_list(), version=version)
-        return Response(ModelVersionSerializer(model_version).data)
+        model_version = selectors.model_version_get(version=version)
+        if model_version is None:
+            raise NotFound(f"there is no model version {version}")
+        return Response(ModelVersionDetailSerializer(model_version).data)
 
 
 class PredictionOutcome(APIView):

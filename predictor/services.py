@@ -6,6 +6,7 @@ Views and API views parse input, call one of these, and render what comes back.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 import uuid
 from collections import Counter
@@ -29,9 +30,12 @@ from predictor.errors import (
     LifecycleError,
     NoModelError,
     NotScoredError,
+    ScoringError,
     ServiceError,
 )
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
+
+logger = logging.getLogger(__name__)
 
 
 def _attribution(owner, session_key: str | None) -> dict:
@@ -72,6 +76,16 @@ def prediction_create(
             status=Prediction.Status.FAILED, errors={"model": exc.message}, **stored
         )
         raise
+    except Exception as exc:
+        # A bug or a broken artifact must not lose the request or leak a traceback: keep
+        # the attempt, log the details for operators, and answer with a plain message.
+        failed = Prediction.objects.create(
+            status=Prediction.Status.FAILED, errors={"model": type(exc).__name__}, **stored
+        )
+        logger.exception("scoring failed for prediction %s", failed.pk)
+        raise ScoringError(
+            f"the model could not score this student; the attempt is recorded as {failed.pk}"
+        ) from exc
     latency_ms = (time.perf_counter() - started) * 1000
     with transaction.atomic():
         return Prediction.objects.create(
@@ -141,7 +155,7 @@ def prediction_create_batch(
 
     Raises ``ServiceError`` (400) when a feature column is missing. When no model can
     serve, the rows are still stored (valid ones as failed) and then ``NoModelError`` /
-    ``ModelUnavailableError`` (503) is raised.
+    ``ModelUnavailableError`` (503) or ``ScoringError`` (500, logged) is raised.
     """
     try:
         checked = validate_rows(frame)
@@ -164,6 +178,13 @@ def prediction_create_batch(
             scores = served.model.predict(records_frame([checked[i].values for i in valid]))
         except ServiceError as exc:
             model_error = exc
+        except Exception as exc:
+            # As in prediction_create: keep the rows, log for operators, answer plainly.
+            logger.exception("scoring a batch of %d rows failed", len(valid))
+            model_error = ScoringError(
+                f"the model could not score this file ({type(exc).__name__}); "
+                "its rows are recorded as failed"
+            )
         latency_ms = (time.perf_counter() - started) * 1000 / len(valid)
 
     batch_id = uuid.uuid4()

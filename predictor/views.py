@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -95,18 +95,11 @@ def predictdata(request):
 
 @require_GET
 def prediction_detail(request, pk: int):
-    """One prediction's page; someone else's prediction is a 404."""
-    prediction = selectors.prediction_get(
-        pk=pk, user=request.user, session_key=session_key(request)
-    )
-    if prediction is None:
+    """One prediction's page: score, range, reasons and what-if; someone else's is a 404."""
+    result = selectors.prediction_result(pk=pk, user=request.user, session_key=session_key(request))
+    if result is None:
         raise Http404("no such prediction")
-    features = [{"label": f.label, "value": getattr(prediction, f.name)} for f in schema.FEATURES]
-    return render(
-        request,
-        "predictor/prediction_detail.html",
-        {"prediction": prediction, "features": features},
-    )
+    return render(request, "predictor/prediction_detail.html", {"result": result})
 
 
 @require_POST
@@ -291,9 +284,11 @@ def model_list(request):
 
 @require_GET
 def model_detail(request, version: int):
-    """One model version's card."""
-    model_version = get_object_or_404(selectors.model_version_list(), version=version)
-    return render(request, "predictor/model_detail.html", {"mv": model_version})
+    """One model version's card, with its errors by subgroup and status history."""
+    card = selectors.model_version_card(version=version)
+    if card is None:
+        raise Http404("no such model version")
+    return render(request, "predictor/model_detail.html", {"card": card, "mv": card.model_version})
 
 
 @require_GET
