@@ -17,7 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-migrate: setup
+# A local secret key for `make run`, written once; deployments set DJANGO_SECRET_KEY instead.
+.env:
+	@echo "DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "wrote .env with a new DJANGO_SECRET_KEY"
+
+migrate: setup .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 

@@ -2,8 +2,10 @@
 
 ``load_dataset`` returns the clean frame (canonical column names from ``ml.schema``,
 categories in canonical spelling, integer scores) and a ``DataReport`` that counts the
-rows dropped by reason. ``validate_frame`` does the same for a frame already in memory
-and, with ``require_target=False``, is what batch scoring uses row by row.
+rows dropped by reason. ``validate_frame`` does the same for a frame already in memory.
+Batch scoring keeps every row instead: ``validate_rows`` returns each row's clean values
+or its errors, in the input's order. ``validate_outcome_rows`` reads a file of real
+scores keyed by prediction id or reference.
 """
 
 from __future__ import annotations
@@ -87,11 +89,38 @@ def read_csv_text(text: str) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise DataError(f"the file is not a readable CSV table: {exc}") from None
-    frame.columns = [schema.normalize_header(str(c)) for c in frame.columns]
+    return _canonical_columns(frame)
+
+
+def _canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    # The headers as sent stay in attrs so that a batch's output can repeat them.
+    headers = [str(c) for c in frame.columns]
+    frame.columns = [schema.normalize_header(c) for c in headers]
     duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if duplicated:
         raise DataError(f"column '{duplicated[0]}' appears more than once")
+    frame.attrs["source_headers"] = headers
     return frame
+
+
+def frame_from_records(records: list) -> pd.DataFrame:
+    """A frame of raw values from a list of JSON objects, columns named as ``read_csv_text``
+    names them.
+
+    Columns are the union of the objects' keys in first-seen order (kept as sent in
+    ``frame.attrs["source_headers"]``); a key an object lacks is ``None`` in its row.
+    Raises ``DataError`` when the list is empty or an item is not an object.
+    """
+    if not records:
+        raise DataError("the list is empty")
+    headers: dict[str, None] = {}
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise DataError(f"item {index} is not an object")
+        headers.update(dict.fromkeys(map(str, record)))
+    columns = list(headers)
+    rows = [[record.get(c) for c in columns] for record in records]
+    return _canonical_columns(pd.DataFrame(rows, columns=columns, dtype=object))
 
 
 def read_csv_bytes(data: bytes) -> pd.DataFrame:
@@ -123,33 +152,52 @@ def parse_score(value: object) -> int | None:
     return int(number)
 
 
+def cell_error(name: str, raw: object) -> str | None:
+    """The rule one raw value of column ``name`` breaks (``None`` when it is valid).
+
+    Messages name the rule, e.g. ``"must be between 0 and 100"`` or ``"is empty"``.
+    """
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)) or str(raw).strip() == "":
+        return "is empty"
+    feature = schema.FEATURES_BY_NAME.get(name)
+    if feature is not None and feature.is_categorical:
+        if schema.normalize_category(raw) not in feature.choices:
+            return f"'{raw}' is not one of: {', '.join(feature.choices)}"
+        return None
+    score = parse_score(raw)
+    if score is None:
+        return "must be a whole number"
+    if not schema.SCORE_MIN <= score <= schema.SCORE_MAX:
+        return f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}"
+    return None
+
+
 def row_errors(row: dict, *, require_target: bool) -> dict[str, str]:
     """Validate one row of raw values against the schema.
 
-    Returns ``{field: message}`` for each broken rule (empty when the row is valid).
-    Messages name the rule, e.g. ``"must be between 0 and 100"``.
+    Returns ``{field: message}`` for each broken rule (empty when the row is valid), with
+    the messages of ``cell_error``.
     """
-    errors: dict[str, str] = {}
     names = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
+    errors: dict[str, str] = {}
     for name in names:
-        raw = row.get(name)
-        if raw is None or (isinstance(raw, float) and np.isnan(raw)) or str(raw).strip() == "":
-            errors[name] = "is empty"
-            continue
-        feature = schema.FEATURES_BY_NAME.get(name)
-        if feature is not None and feature.is_categorical:
-            if schema.normalize_category(raw) not in feature.choices:
-                errors[name] = f"'{raw}' is not one of: {', '.join(feature.choices)}"
-            continue
-        score = parse_score(raw)
-        if score is None:
-            errors[name] = "must be a whole number"
-        elif not schema.SCORE_MIN <= score <= schema.SCORE_MAX:
-            errors[name] = f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}"
+        error = cell_error(name, row.get(name))
+        if error is not None:
+            errors[name] = error
     return errors
 
 
-def _reason(name: str, message: str) -> str:
+def clean_value(name: str, raw: object) -> str | int:
+    """The canonical form of a valid raw value: a category's spelling, or a score as ``int``."""
+    feature = schema.FEATURES_BY_NAME.get(name)
+    if feature is not None and feature.is_categorical:
+        return schema.normalize_category(raw)
+    return parse_score(raw)
+
+
+def rejection_reason(name: str, message: str) -> str:
+    """A short reason to count rows by, e.g. ``"reading_score out of 0–100"``, from one
+    of ``row_errors``' messages."""
     if message.startswith("must be between"):
         return f"{name} out of {schema.SCORE_MIN}–{schema.SCORE_MAX}"
     if message == "is empty":
@@ -162,14 +210,58 @@ def _reason(name: str, message: str) -> str:
 def clean_row(row: dict, *, require_target: bool) -> dict:
     """Canonical values of a valid row: categories normalised, scores as ``int``."""
     names = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
-    clean = {}
-    for name in names:
-        feature = schema.FEATURES_BY_NAME.get(name)
-        if feature is not None and feature.is_categorical:
-            clean[name] = schema.normalize_category(row[name])
-        else:
-            clean[name] = parse_score(row[name])
-    return clean
+    return {name: clean_value(name, row[name]) for name in names}
+
+
+@dataclass
+class CheckedRow:
+    """One input row after validation.
+
+    ``values``: clean values (categories canonical, scores ``int``) of the features that
+    passed; ``errors``: ``{feature: message}`` for those that did not (empty when the row
+    can be scored).
+    """
+
+    values: dict
+    errors: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
+    """Check every row of a frame of raw values against the schema, keeping them all.
+
+    ``frame``: raw cells with canonical column names (``read_csv_bytes`` or
+    ``frame_from_records``); extra columns are ignored. Returns one ``CheckedRow`` per
+    row, in order, with the messages of ``row_errors``. Raises ``DataError`` naming the
+    first missing feature column.
+    """
+    missing = [name for name in schema.FEATURE_NAMES if name not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns)) or "none"
+        raise DataError(f"column '{missing[0]}' is missing (found columns: {found})")
+    # A class's file repeats a handful of spellings thousands of times: check each
+    # distinct cell once per column instead of once per row.
+    checked: dict[tuple, tuple[object, str | None]] = {}
+    rows = []
+    cells = frame[list(schema.FEATURE_NAMES)].to_numpy(dtype=object, na_value=None).tolist()
+    for record in cells:
+        values, errors = {}, {}
+        for name, raw in zip(schema.FEATURE_NAMES, record, strict=True):
+            # The type is part of the key because True == 1 and 72.5 != 72 must not share.
+            key = (name, type(raw), raw if isinstance(raw, (str, int, float)) else repr(raw))
+            if key not in checked:
+                error = cell_error(name, raw)
+                checked[key] = (None if error else clean_value(name, raw), error)
+            value, error = checked[key]
+            if error is None:
+                values[name] = value
+            else:
+                errors[name] = error
+        rows.append(CheckedRow(values, errors))
+    return rows
 
 
 def validate_frame(
@@ -195,7 +287,7 @@ def validate_frame(
         errors = row_errors(record, require_target=require_target)
         if errors:
             name, message = next(iter(errors.items()))
-            report.rejections[_reason(name, message)] += 1
+            report.rejections[rejection_reason(name, message)] += 1
             continue
         kept.append(clean_row(record, require_target=require_target))
     report.rows_kept = len(kept)
@@ -248,3 +340,55 @@ def row_hashes(frame: pd.DataFrame) -> list[str]:
         hashlib.sha256("\x1f".join(map(str, values)).encode()).hexdigest()[:16]
         for values in frame[columns].itertuples(index=False, name=None)
     ]
+
+
+# Headers a file of real scores may use, after ``schema.normalize_header``.
+_OUTCOME_ALIASES = {
+    "id": "prediction_id",
+    "prediction": "prediction_id",
+    "math_score": "actual_math_score",
+    "actual": "actual_math_score",
+    "actual_score": "actual_math_score",
+}
+
+
+@dataclass
+class OutcomeRow:
+    """One row of a file of real scores: which prediction (by id or by reference) and the
+    score, or ``errors`` as ``{column: message}``."""
+
+    prediction_id: int | None
+    reference: str
+    actual_math_score: int | None
+    errors: dict[str, str]
+
+
+def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
+    """Read real math scores from a frame of raw cells (``read_csv_bytes``), in order.
+
+    Columns: ``actual_math_score`` (or ``math score``, ``actual``) and ``prediction_id``
+    (or ``id``) and/or ``reference``. A row names its prediction by id when it has one,
+    else by reference. Raises ``DataError`` when the score column or both key columns
+    are missing.
+    """
+    frame = frame.rename(columns=lambda c: _OUTCOME_ALIASES.get(c, c))
+    if "actual_math_score" not in frame.columns:
+        raise DataError("column 'actual_math_score' is missing (also read as 'math score')")
+    if "prediction_id" not in frame.columns and "reference" not in frame.columns:
+        raise DataError("a column 'prediction_id' (or 'id') or 'reference' is needed")
+    rows = []
+    for record in frame.to_dict("records"):
+        errors = {}
+        raw_id = str(record.get("prediction_id") or "").strip()
+        reference = str(record.get("reference") or "").strip()
+        prediction_id = parse_score(raw_id) if raw_id else None
+        if raw_id and (prediction_id is None or prediction_id < 1):
+            errors["prediction_id"] = "must be a whole number above 0"
+        if not raw_id and not reference:
+            errors["prediction_id"] = "give a prediction id or a reference"
+        score_error = cell_error("actual_math_score", record["actual_math_score"])
+        if score_error:
+            errors["actual_math_score"] = score_error
+        score = None if score_error else parse_score(record["actual_math_score"])
+        rows.append(OutcomeRow(prediction_id, reference, score, errors))
+    return rows

@@ -112,3 +112,8 @@ def normalize_category(value: object) -> str:
     if match:
         return f"group {match.group(1).upper()}"
     return lowered.replace("\u2019", "'")
+
+
+def category_label(value: str) -> str:
+    """How a category reads on a page: ``"group A"`` → ``"Group A"``, ``"none"`` → ``"None"``."""
+    return value[:1].upper() + value[1:]

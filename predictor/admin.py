@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from predictor.models import ModelVersion, ModelVersionEvent, Prediction
+from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
 
 
 @admin.register(ModelVersion)
@@ -39,6 +39,19 @@ class PredictionAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "channel", "model_version", "created_at")
     search_fields = ("reference",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ("id", "created_at", "source_name", "rows_total", "rows_scored", "owner")
+    list_filter = ("created_at",)
+    search_fields = ("source_name",)
 
     def has_add_permission(self, request):
         return False

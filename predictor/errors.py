@@ -40,3 +40,21 @@ class LifecycleError(ServiceError):
 
     status_code = 409
     code = "lifecycle_conflict"
+
+
+class TooLargeError(ServiceError):
+    """An upload over the limits in settings (``BATCH_MAX_BYTES``, ``BATCH_MAX_ROWS``)."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class NotScoredError(ServiceError):
+    """An actual score sent for a prediction that has no predicted score to compare it with."""
+
+    status_code = 409
+    code = "not_scored"
+
+
+class InvalidCredentialsError(ServiceError):
+    code = "invalid_credentials"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from ml import schema
+from predictor.models import Prediction
 
 
 def schema_form_field(feature: schema.Feature) -> forms.Field:
@@ -12,7 +13,7 @@ def schema_form_field(feature: schema.Feature) -> forms.Field:
     if feature.is_categorical:
         return forms.ChoiceField(
             label=feature.label,
-            choices=[("", "Choose…"), *((c, c.capitalize()) for c in feature.choices)],
+            choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
         )
     return forms.IntegerField(
         label=feature.label,
@@ -66,3 +67,57 @@ def from_tutorial_post(data) -> dict:
     for key in data:
         mapped[TUTORIAL_FIELD_NAMES.get(key, key)] = data.get(key)
     return mapped
+
+
+class HistoryFilterForm(forms.Form):
+    """The history page's filters; every one optional. ``filters()`` feeds
+    ``selectors.prediction_list``."""
+
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    model_version = forms.IntegerField(
+        label="Model version",
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "any"}),
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any"), *Prediction.Status.choices]
+    )
+    channel = forms.ChoiceField(
+        label="Channel", required=False, choices=[("", "Any"), *Prediction.Channel.choices]
+    )
+    reference = forms.CharField(label="Reference contains", required=False, max_length=200)
+    batch = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", "must not be before the start date")
+        return cleaned
+
+    def filters(self) -> dict:
+        """The filters that were given (call after ``is_valid()``)."""
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class OutcomeForm(forms.Form):
+    """The real math score of one predicted student."""
+
+    actual_math_score = forms.IntegerField(
+        label="Actual math score",
+        min_value=schema.SCORE_MIN,
+        max_value=schema.SCORE_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+
+
+class UploadForm(forms.Form):
+    """One CSV file (batch scoring, or real scores)."""
+
+    file = forms.FileField(label="CSV file")

@@ -3,6 +3,8 @@ and every prediction attempt with its result."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -100,7 +102,9 @@ class ModelVersionEvent(models.Model):
         return f"{self.action} v{self.model_version.version}"
 
 
-class PredictionQuerySet(models.QuerySet):
+class OwnedQuerySet(models.QuerySet):
+    """Rows that belong to a user (``owner``) or, for anonymous visitors, a session."""
+
     def visible_to(self, user, session_key: str | None = None):
         """Rows a person may see: staff all, a user theirs, an anonymous visitor their session's."""
         if user is not None and user.is_authenticated:
@@ -108,6 +112,10 @@ class PredictionQuerySet(models.QuerySet):
         if session_key:
             return self.filter(owner__isnull=True, session_key=session_key)
         return self.none()
+
+
+class PredictionQuerySet(OwnedQuerySet):
+    pass
 
 
 class Prediction(models.Model):
@@ -190,6 +198,11 @@ class Prediction(models.Model):
                 condition=~Q(status="ok") | Q(predicted_math_score__isnull=False),
                 name="ok_prediction_has_score",
             ),
+            models.UniqueConstraint(
+                fields=["batch_id", "batch_row"],
+                condition=Q(batch_id__isnull=False),
+                name="one_prediction_per_batch_row",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -198,3 +211,42 @@ class Prediction(models.Model):
     @property
     def features(self) -> dict:
         return {name: getattr(self, name) for name in schema.FEATURE_NAMES}
+
+
+class Batch(models.Model):
+    """One uploaded batch of students; its rows are the predictions with this ``batch_id``.
+
+    Holds what the rows cannot: the input's column headers in their order (so the scored
+    download repeats the file as sent) and the counts shown on its page. ``rejections``
+    maps a reason such as ``"reading_score out of 0–100"`` to the number of rows with it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source_name = models.CharField(max_length=200, blank=True, help_text="uploaded file name")
+    columns = models.JSONField(default=list, help_text="the input's headers, in order")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_scored = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    rejections = models.JSONField(default=dict, blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batches",
+    )
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.rows_total} rows)"

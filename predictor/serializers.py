@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ml import schema
-from predictor.models import ModelVersion, Prediction
+from predictor.models import ModelVersion, ModelVersionEvent, Prediction
 
 
 class ScoreField(serializers.IntegerField):
@@ -120,8 +120,117 @@ class PredictionSerializer(serializers.ModelSerializer):
         return obj.model_version.version if obj.model_version_id else None
 
 
+class ModelMetricsSerializer(serializers.Serializer):
+    """Scores of a model version. ``test_*`` and ``interval_*`` are measured once on the
+    held-out split, which no choice and no calibration saw."""
+
+    test_r2 = serializers.FloatField(help_text="R² on the held-out split")
+    test_mae = serializers.FloatField(help_text="mean absolute error on the held-out split, points")
+    test_rmse = serializers.FloatField(help_text="root mean squared error, held-out split, points")
+    cv_r2_mean = serializers.FloatField(help_text="cross-validated R² on the training split, mean")
+    cv_r2_std = serializers.FloatField(help_text="cross-validated R², standard deviation")
+    interval_level = serializers.FloatField(help_text="nominal coverage of the interval, e.g. 0.9")
+    interval_half_width = serializers.FloatField(
+        help_text="split-conformal half-width, points (before clipping to 0–100)"
+    )
+    interval_coverage = serializers.FloatField(
+        help_text="fraction of held-out students whose real score fell inside their interval"
+    )
+    interval_width = serializers.FloatField(
+        help_text="mean width of the held-out intervals after clipping, points"
+    )
+
+
+class IntervalCalibrationSerializer(serializers.Serializer):
+    method = serializers.CharField(help_text="how the interval was calibrated")
+    level = serializers.FloatField(help_text="nominal coverage")
+    half_width = serializers.FloatField(help_text="points either side of the prediction")
+
+
+class RowCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="clean rows trained on")
+    train = serializers.IntegerField(help_text="rows for the search and the fit")
+    test = serializers.IntegerField(help_text="held-out rows, scored once")
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    """One candidate family's best setting in the cross-validated search."""
+
+    name = serializers.CharField(help_text="candidate name, e.g. ridge")
+    algorithm = serializers.CharField()
+    params = serializers.DictField(help_text="its best hyperparameters")
+    cv_r2_mean = serializers.FloatField()
+    cv_r2_std = serializers.FloatField()
+    cv_mae_mean = serializers.FloatField(help_text="points")
+    n_splits = serializers.IntegerField(help_text="CV folds the means are over")
+    search_seconds = serializers.FloatField()
+
+
+class SubgroupRowSerializer(serializers.Serializer):
+    """Held-out errors for the students with one value of one feature."""
+
+    value = serializers.CharField(help_text="the feature's value, e.g. free/reduced")
+    n = serializers.IntegerField(help_text="held-out students with that value")
+    mae = serializers.FloatField(help_text="mean absolute error, points")
+    mean_signed_error = serializers.FloatField(
+        help_text="mean of predicted − actual, points (positive: overestimates the group)"
+    )
+
+
+class SubgroupGroupsSerializer(serializers.Serializer):
+    """Errors per value of each categorical feature."""
+
+    gender = SubgroupRowSerializer(many=True)
+    race_ethnicity = SubgroupRowSerializer(many=True)
+    parental_level_of_education = SubgroupRowSerializer(many=True)
+    lunch = SubgroupRowSerializer(many=True)
+    test_preparation_course = SubgroupRowSerializer(many=True)
+
+
+class LargestGapSerializer(serializers.Serializer):
+    """The biggest MAE difference between two groups of one feature (groups of 5+)."""
+
+    feature = serializers.CharField()
+    high = serializers.CharField(help_text="the value with the larger MAE")
+    low = serializers.CharField(help_text="the value with the smaller MAE")
+    mae_gap = serializers.FloatField(help_text="points")
+
+
+class SubgroupErrorsSerializer(serializers.Serializer):
+    groups = SubgroupGroupsSerializer()
+    largest_gap = LargestGapSerializer(allow_null=True)
+
+
+class ModelVersionEventSerializer(serializers.ModelSerializer):
+    """One status change of a version: register, promote or rollback."""
+
+    previous_production = serializers.IntegerField(
+        source="previous_version",
+        allow_null=True,
+        help_text="version in production before this change",
+    )
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelVersionEvent
+        fields = ["created_at", "action", "previous_production", "actor", "reason"]
+        read_only_fields = fields
+
+    def get_actor(self, obj) -> str:
+        """The user's name, else the label of the tool that acted (e.g. train_model)."""
+        return getattr(obj, "actor_username", None) or obj.actor_label
+
+
 class ModelVersionSerializer(serializers.ModelSerializer):
     """A model version, without its artifact bytes."""
+
+    metrics = ModelMetricsSerializer()
+    params = serializers.DictField(help_text="hyperparameters of the fitted model")
+    leaderboard = LeaderboardRowSerializer(many=True)
+    rows = RowCountsSerializer()
+    library_versions = serializers.DictField(
+        child=serializers.CharField(), help_text="Python and library versions it was trained with"
+    )
 
     class Meta:
         model = ModelVersion
@@ -141,3 +250,129 @@ class ModelVersionSerializer(serializers.ModelSerializer):
             "artifact_sha256",
         ]
         read_only_fields = fields
+
+
+class PredictionFilterSerializer(serializers.Serializer):
+    """Query parameters of ``GET /api/v1/predictions/`` (all optional)."""
+
+    date_from = serializers.DateField(
+        required=False, help_text="first day, YYYY-MM-DD (inclusive, site time zone)"
+    )
+    date_to = serializers.DateField(required=False, help_text="last day, YYYY-MM-DD (inclusive)")
+    model_version = serializers.IntegerField(
+        required=False, min_value=1, help_text="model version number, e.g. 3"
+    )
+    status = serializers.ChoiceField(choices=Prediction.Status.choices, required=False)
+    reference = serializers.CharField(
+        required=False, max_length=200, help_text="part of the reference, any case"
+    )
+    channel = serializers.ChoiceField(choices=Prediction.Channel.choices, required=False)
+    batch = serializers.UUIDField(required=False, help_text="a batch id")
+
+    def validate(self, attrs):
+        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            raise serializers.ValidationError({"date_to": "must not be before date_from"})
+        return attrs
+
+
+class OutcomeInputSerializer(serializers.Serializer):
+    """The real math score of a predicted student."""
+
+    actual_math_score = ScoreField(help_text="the score the student really got, integer 0–100")
+
+
+class OutcomeRowInputSerializer(serializers.Serializer):
+    """One real score, naming its prediction by id or by reference."""
+
+    prediction_id = serializers.IntegerField(required=False, min_value=1)
+    reference = serializers.CharField(required=False, max_length=200)
+    actual_math_score = ScoreField()
+
+
+class OutcomeRowResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="1-based position in the input")
+    prediction_id = serializers.IntegerField(allow_null=True)
+    reference = serializers.CharField()
+    actual_math_score = serializers.IntegerField(allow_null=True)
+    result = serializers.ChoiceField(choices=["recorded", "error"])
+    message = serializers.CharField()
+
+
+class OutcomeReportSerializer(serializers.Serializer):
+    """What an upload of real scores did, row by row."""
+
+    recorded = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    rows = OutcomeRowResultSerializer(many=True)
+
+
+class BatchRowResultSerializer(serializers.Serializer):
+    """One row of a batch, scored or not."""
+
+    index = serializers.IntegerField(source="batch_row", help_text="0-based position in the input")
+    id = serializers.IntegerField(help_text="the stored prediction's id")
+    status = serializers.ChoiceField(choices=Prediction.Status.choices)
+    reference = serializers.CharField()
+    predicted_math_score = serializers.FloatField(allow_null=True)
+    interval_low = serializers.FloatField(allow_null=True)
+    interval_high = serializers.FloatField(allow_null=True)
+    errors = serializers.DictField(child=serializers.CharField(), help_text="{field: message}")
+
+
+class BatchSerializer(serializers.Serializer):
+    """A scored batch: its counts, why rows were rejected, and every row in input order."""
+
+    batch_id = serializers.UUIDField(source="batch.id")
+    created_at = serializers.DateTimeField(source="batch.created_at")
+    model_version = serializers.SerializerMethodField()
+    rows_total = serializers.IntegerField(source="batch.rows_total")
+    rows_scored = serializers.IntegerField(source="batch.rows_scored")
+    rows_rejected = serializers.IntegerField(source="batch.rows_rejected")
+    rows_failed = serializers.IntegerField(source="batch.rows_failed")
+    rejections = serializers.DictField(
+        source="batch.rejections",
+        child=serializers.IntegerField(),
+        help_text="reason → number of rows with it (a row may have several)",
+    )
+    results = BatchRowResultSerializer(source="predictions", many=True)
+
+    def get_model_version(self, obj) -> int | None:
+        batch = obj.batch
+        return batch.model_version.version if batch.model_version_id else None
+
+
+class AuthTokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class AuthTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="send as the header `Authorization: Token <token>`")
+
+
+class ModelVersionDetailSerializer(ModelVersionSerializer):
+    """A model version's card: everything in the list, plus how it was calibrated, what
+    it was trained on, its errors by subgroup on the held-out split and its history."""
+
+    subgroup_errors = serializers.SerializerMethodField()
+    interval_calibration = IntervalCalibrationSerializer()
+    events = ModelVersionEventSerializer(many=True, help_text="status history, newest first")
+
+    class Meta(ModelVersionSerializer.Meta):
+        fields = [
+            *ModelVersionSerializer.Meta.fields,
+            "interval_calibration",
+            "subgroup_errors",
+            "data_source",
+            "seed",
+            "quick",
+            "events",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(SubgroupErrorsSerializer(allow_null=True))
+    def get_subgroup_errors(self, obj):
+        if not obj.subgroup_errors:
+            return None
+        return SubgroupErrorsSerializer(obj.subgroup_errors).data

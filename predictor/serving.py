@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -43,6 +44,10 @@ served_version: ContextVar[int | None] = ContextVar("served_version", default=No
 _lock = threading.Lock()
 _served: ServedModel | None = None
 _checked_at = float("-inf")
+# Versions no longer in production, loaded to explain their own old predictions; a couple
+# are enough (pages about old predictions are rare) and each holds a whole model.
+_former: OrderedDict[int, ServedModel] = OrderedDict()
+FORMER_CACHE_SIZE = 2
 
 
 def active_model() -> ServedModel:
@@ -82,6 +87,40 @@ def _refresh() -> ServedModel:
         return _served
 
 
+def version_model(*, model_version_id: int) -> ServedModel:
+    """The model of one version, in production or not (to explain its own predictions).
+
+    The production version comes from ``active_model()``; any other is loaded once and
+    kept in a small per-process cache. Raises ``NoModelError`` when the version no longer
+    exists and ``ModelUnavailableError`` when its artifact fails verification.
+    """
+    try:
+        served = active_model()
+    except (NoModelError, ModelUnavailableError):
+        # A broken or missing production model must not stop an old version explaining itself.
+        served = None
+    if served is not None and served.model_version_id == model_version_id:
+        return served
+    with _lock:
+        cached = _former.get(model_version_id)
+        if cached is not None:
+            _former.move_to_end(model_version_id)
+            return cached
+    row = (
+        ModelVersion.objects.filter(pk=model_version_id)
+        .values("id", "version", "artifact_sha256")
+        .first()
+    )
+    if row is None:
+        raise NoModelError(f"model version {model_version_id} no longer exists")
+    loaded = _load(row)
+    with _lock:
+        _former[model_version_id] = loaded
+        while len(_former) > FORMER_CACHE_SIZE:
+            _former.popitem(last=False)
+    return loaded
+
+
 def _load(current: dict) -> ServedModel:
     data = ModelVersion.objects.values_list("artifact", flat=True).get(pk=current["id"])
     try:
@@ -100,3 +139,4 @@ def reset() -> None:
     with _lock:
         _served = None
         _checked_at = float("-inf")
+        _former.clear()

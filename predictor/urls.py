@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from predictor import views
@@ -6,6 +7,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("predictdata", views.predictdata, name="predictdata"),
     path("predictions/<int:pk>/", views.prediction_detail, name="prediction-detail"),
+    path("predictions/<int:pk>/outcome/", views.prediction_outcome, name="prediction-outcome"),
+    path("history/", views.history, name="history"),
+    path("history/export.csv", views.history_export, name="history-export"),
+    path("history/outcomes/", views.outcome_upload, name="outcome-upload"),
+    path("batch/", views.batch_upload, name="batch"),
+    path("batch/<uuid:batch_id>/", views.batch_detail, name="batch-detail"),
+    path("batch/<uuid:batch_id>.csv", views.batch_download, name="batch-download"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("models/", views.model_list, name="model-list"),
     path("models/<int:version>/", views.model_detail, name="model-detail"),
     path("healthz", views.healthz, name="healthz"),

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml import schema
-from predictor import selectors, services, serving
+from predictor import exports, selectors, services, serving, uploads
 from predictor.errors import ServiceError
-from predictor.forms import PredictionForm, from_tutorial_post
+from predictor.forms import (
+    HistoryFilterForm,
+    OutcomeForm,
+    PredictionForm,
+    UploadForm,
+    from_tutorial_post,
+)
 from predictor.models import Prediction
+from predictor.throttling import throttle_posts
+
+HISTORY_PAGE_SIZE = 25
+BATCH_PROBLEM_ROWS_SHOWN = 100
 
 
 def session_key(request) -> str:
@@ -56,6 +72,7 @@ def _predict_from_post(request, data):
     return redirect("prediction-detail", pk=prediction.pk)
 
 
+@throttle_posts
 @require_http_methods(["GET", "POST"])
 def home(request):
     """The prediction form; a valid POST stores the prediction and shows its page."""
@@ -67,6 +84,7 @@ def home(request):
 # The tutorial's HTML form posted here without a CSRF token; old pages and scripts that
 # still do must keep working, and the route only ever creates a prediction.
 @csrf_exempt
+@throttle_posts
 @require_http_methods(["GET", "POST"])
 def predictdata(request):
     """The tutorial's route: its field names (``ethnicity``), the same result page."""
@@ -77,18 +95,183 @@ def predictdata(request):
 
 @require_GET
 def prediction_detail(request, pk: int):
-    """One prediction's page; someone else's prediction is a 404."""
+    """One prediction's page: score, range, reasons and what-if; someone else's is a 404."""
+    result = selectors.prediction_result(pk=pk, user=request.user, session_key=session_key(request))
+    if result is None:
+        raise Http404("no such prediction")
+    return render(request, "predictor/prediction_detail.html", {"result": result})
+
+
+@require_POST
+def prediction_outcome(request, pk: int):
+    """Record the real score from the form on a prediction's page, then show the page."""
     prediction = selectors.prediction_get(
         pk=pk, user=request.user, session_key=session_key(request)
     )
     if prediction is None:
         raise Http404("no such prediction")
-    features = [{"label": f.label, "value": getattr(prediction, f.name)} for f in schema.FEATURES]
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Actual math score: {' '.join(form.errors['actual_math_score'])}")
+        return redirect("prediction-detail", pk=pk)
+    try:
+        services.prediction_record_outcome(
+            prediction=prediction, actual_math_score=form.cleaned_data["actual_math_score"]
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Actual math score recorded.")
+    return redirect("prediction-detail", pk=pk)
+
+
+def _history_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+def history(request):
+    """Your predictions, newest first, filtered and paginated."""
+    form = HistoryFilterForm(request.GET)
+    page = None
+    if form.is_valid():
+        rows = selectors.prediction_list(
+            user=request.user, session_key=session_key(request), **form.filters()
+        )
+        page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "predictor/prediction_detail.html",
-        {"prediction": prediction, "features": features},
+        "predictor/history.html",
+        {"form": form, "page": page, "query": _history_query(request)},
+        status=200 if page is not None else 400,
     )
+
+
+@require_GET
+def history_export(request):
+    """The filtered history as a CSV file, streamed."""
+    form = HistoryFilterForm(request.GET)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+    rows = selectors.prediction_list(
+        user=request.user, session_key=session_key(request), **form.filters()
+    )
+    response = StreamingHttpResponse(
+        exports.csv_lines(exports.history_rows(rows.iterator(chunk_size=2000))),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="predictions.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def outcome_upload(request):
+    """Upload real scores (CSV) matched by prediction id or reference; a report per row."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    report, error, code = None, None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                report = services.prediction_record_outcomes(
+                    rows=uploads.outcome_rows(uploads.file_frame(form.cleaned_data["file"])),
+                    user=request.user,
+                    session_key=session_key(request),
+                )
+            except ServiceError as exc:
+                error, code = exc.message, exc.status_code
+        else:
+            code = 400
+    return render(
+        request,
+        "predictor/outcome_upload.html",
+        {"form": form, "report": report, "error": error},
+        status=code,
+    )
+
+
+@throttle_posts
+@require_http_methods(["GET", "POST"])
+def batch_upload(request):
+    """Upload a CSV of students; every row is scored or rejected, then the batch's page."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    error, code = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.prediction_create_batch(
+                    frame=uploads.file_frame(upload),
+                    owner=request.user,
+                    session_key=session_key(request),
+                    source_name=upload.name,
+                )
+            except ServiceError as exc:
+                error, code = exc.message, exc.status_code
+            else:
+                return redirect("batch-detail", batch_id=result.batch.pk)
+        else:
+            code = 400
+    batches = selectors.batch_list(user=request.user, session_key=session_key(request))
+    return render(
+        request,
+        "predictor/batch.html",
+        {
+            "form": form,
+            "error": error,
+            "batches": batches,
+            "columns": schema.FEATURES,
+            "max_rows": settings.BATCH_MAX_ROWS,
+            "max_bytes": settings.BATCH_MAX_BYTES,
+        },
+        status=code,
+    )
+
+
+def _visible_batch(request, batch_id: uuid.UUID):
+    batch = selectors.batch_get(
+        batch_id=batch_id, user=request.user, session_key=session_key(request)
+    )
+    if batch is None:
+        raise Http404("no such batch")
+    return batch
+
+
+@require_GET
+def batch_detail(request, batch_id: uuid.UUID):
+    """A batch's summary: rows scored, rows rejected and why, and its download."""
+    batch = _visible_batch(request, batch_id)
+    problems = selectors.batch_predictions(batch=batch).exclude(status=Prediction.Status.OK)
+    return render(
+        request,
+        "predictor/batch_detail.html",
+        {"batch": batch, "problems": problems[:BATCH_PROBLEM_ROWS_SHOWN]},
+    )
+
+
+@require_GET
+def batch_download(request, batch_id: uuid.UUID):
+    """The batch as a CSV: the input's rows and columns, in order, with the results."""
+    batch = _visible_batch(request, batch_id)
+    rows = selectors.batch_predictions(batch=batch).iterator(chunk_size=2000)
+    response = StreamingHttpResponse(
+        exports.csv_lines(exports.batch_rows(batch, rows)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}.csv"'
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; what the visitor scored before logging in becomes theirs."""
+
+    def form_valid(self, form):
+        # Logging in replaces the session, so remember the old key first.
+        previous_key = self.request.session.session_key
+        response = super().form_valid(form)
+        services.prediction_claim_session(user=form.get_user(), session_key=previous_key)
+        return response
 
 
 @require_GET
@@ -101,9 +284,11 @@ def model_list(request):
 
 @require_GET
 def model_detail(request, version: int):
-    """One model version's card."""
-    model_version = get_object_or_404(selectors.model_version_list(), version=version)
-    return render(request, "predictor/model_detail.html", {"mv": model_version})
+    """One model version's card, with its errors by subgroup and status history."""
+    card = selectors.model_version_card(version=version)
+    if card is None:
+        raise Http404("no such model version")
+    return render(request, "predictor/model_detail.html", {"card": card, "mv": card.model_version})
 
 
 @require_GET

@@ -48,3 +48,30 @@ STUDENT = {
     "reading_score": 72,
     "writing_score": 74,
 }
+
+
+def make_prediction(*, created_at=None, **fields):
+    """A stored Prediction without a model call: status ok with a score unless told otherwise.
+
+    ``created_at`` (aware datetime) is set after the insert, since the field is auto_now_add.
+    """
+    from predictor.models import Prediction
+
+    values = {
+        "channel": "api",
+        "status": "ok",
+        **STUDENT,
+        "predicted_math_score": 70.0,
+        "interval_low": 60.0,
+        "interval_high": 80.0,
+        "interval_level": 0.9,
+    }
+    values.update(fields)
+    if values["status"] != "ok":
+        values.setdefault("errors", {"reading_score": "must be between 0 and 100"})
+        values["predicted_math_score"] = values["interval_low"] = values["interval_high"] = None
+    prediction = Prediction.objects.create(**values)
+    if created_at is not None:
+        Prediction.objects.filter(pk=prediction.pk).update(created_at=created_at)
+        prediction.refresh_from_db()
+    return prediction

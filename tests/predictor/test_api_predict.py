@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from ml import schema
 from predictor.models import Prediction
 from tests.factories import STUDENT
 
@@ -26,6 +27,39 @@ def test_it_scores_a_student_and_stores_the_prediction(client, production_model)
     assert row.reading_score == 72 and row.race_ethnicity == "group B"
     assert row.predicted_math_score == pytest.approx(body["predicted_math_score"])
     assert row.model_version == production_model
+
+
+def test_it_returns_the_interval_baseline_and_contributions_and_stores_them(
+    client, production_model
+):
+    """The 201 body has a 90% interval inside 0–100 around the score, and contributions for
+    the seven features summing to score − baseline; the row keeps the same figures."""
+    body = client.post(URL, STUDENT, format="json").json()
+    interval = body["interval"]
+    assert interval["level"] == 0.9
+    assert 0 <= interval["low"] <= body["predicted_math_score"] <= interval["high"] <= 100
+    half_width = production_model.metrics["interval_half_width"]
+    assert interval["high"] - interval["low"] == pytest.approx(2 * half_width)
+    assert set(body["contributions"]) == set(schema.FEATURE_NAMES)
+    total = body["baseline"] + sum(body["contributions"].values())
+    assert total == pytest.approx(body["predicted_math_score"], abs=0.01)
+    row = Prediction.objects.get(pk=body["id"])
+    assert (row.interval_low, row.interval_high, row.interval_level) == pytest.approx(
+        (interval["low"], interval["high"], 0.9)
+    )
+    assert row.baseline == pytest.approx(body["baseline"])
+    assert row.contributions == pytest.approx(body["contributions"])
+
+
+def test_a_stored_prediction_reads_back_with_the_same_interval_and_reasons(
+    client, production_model, django_user_model
+):
+    """GET /api/v1/predictions/{id}/ returns to its owner what the POST answered."""
+    client.force_authenticate(django_user_model.objects.create_user("teacher"))
+    created = client.post(URL, STUDENT, format="json").json()
+    fetched = client.get(f"{URL}{created['id']}/").json()
+    for key in ("predicted_math_score", "interval", "baseline", "contributions", "model_version"):
+        assert fetched[key] == pytest.approx(created[key]), key
 
 
 def test_it_answers_503_saying_how_to_train_when_no_model(client, db):
@@ -73,3 +107,24 @@ def test_it_rejects_malformed_json_and_a_json_array(client, production_model):
     assert bad.status_code == 400 and "JSON parse error" in bad.json()["detail"]
     assert array.status_code == 400 and "non_field_errors" in array.json()
     assert Prediction.objects.filter(status="rejected").count() == 2
+
+
+def test_a_scoring_failure_is_a_plain_500_and_the_attempt_is_kept(
+    client, production_model, monkeypatch
+):
+    """If the model raises, the answer is a JSON message (no traceback) and a failed row."""
+    from predictor import serving
+
+    served = serving.active_model()
+
+    def broken(rows):
+        raise FloatingPointError("boom")
+
+    # Single students go through the fast path (predict_one), batches through predict.
+    monkeypatch.setattr(served.model, "predict", broken)
+    monkeypatch.setattr(served.model, "predict_one", broken)
+    response = client.post(URL, STUDENT, format="json")
+    assert response.status_code == 500
+    assert "could not score this student" in response.json()["detail"]
+    assert "Traceback" not in response.content.decode()
+    assert Prediction.objects.get().status == "failed"

@@ -1,0 +1,125 @@
+"""CSV renderings of stored predictions: the history export and a batch's scored file.
+
+Both are rendered from database rows, never from stored files, and yield one row at a
+time so that a long list streams.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from ml import schema
+from predictor.models import Batch, Prediction
+
+BATCH_RESULT_COLUMNS = ("predicted_math_score", "interval_low", "interval_high", "status", "error")
+
+HISTORY_COLUMNS = (
+    "id",
+    "created_at",
+    "channel",
+    "status",
+    "reference",
+    *schema.FEATURE_NAMES,
+    "predicted_math_score",
+    "interval_low",
+    "interval_high",
+    "interval_level",
+    "model_version",
+    "actual_math_score",
+    "actual_recorded_at",
+    "batch_id",
+    "batch_row",
+    "error",
+)
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# injection"); free text gets a leading apostrophe so that it stays text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def _points(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def error_text(errors) -> str:
+    """``{field: message or [messages]}`` as one line: ``"reading_score must be ...; ..."``."""
+    if not errors:
+        return ""
+    parts = []
+    for name, messages in errors.items():
+        if isinstance(messages, (list, tuple)):
+            messages = " ".join(map(str, messages))
+        parts.append(f"{name} {messages}")
+    return "; ".join(parts)
+
+
+def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list[str]]:
+    """The input's columns as sent, then ``BATCH_RESULT_COLUMNS``; one row per prediction,
+    in the order given (the caller passes them by ``batch_row``)."""
+    columns = list(batch.columns)
+    yield [*columns, *BATCH_RESULT_COLUMNS]
+    for p in predictions:
+        raw = p.raw_payload if isinstance(p.raw_payload, dict) else {}
+        yield [
+            *(_text(raw.get(c)) for c in columns),
+            _points(p.predicted_math_score),
+            _points(p.interval_low),
+            _points(p.interval_high),
+            p.status,
+            _text(error_text(p.errors)),
+        ]
+
+
+def history_rows(predictions: Iterable[Prediction]) -> Iterator[list[str]]:
+    """``HISTORY_COLUMNS``, then one row per prediction (times in ISO 8601, UTC offset)."""
+    yield list(HISTORY_COLUMNS)
+    for p in predictions:
+        yield [
+            str(p.pk),
+            p.created_at.isoformat(),
+            p.channel,
+            p.status,
+            _text(p.reference),
+            *(_text(getattr(p, name)) for name in schema.FEATURE_NAMES),
+            _points(p.predicted_math_score),
+            _points(p.interval_low),
+            _points(p.interval_high),
+            "" if p.interval_level is None else str(p.interval_level),
+            str(p.model_version.version) if p.model_version_id else "",
+            _text(p.actual_math_score),
+            p.actual_recorded_at.isoformat() if p.actual_recorded_at else "",
+            _text(p.batch_id),
+            _text(p.batch_row),
+            _text(error_text(p.errors)),
+        ]
+
+
+class _Line:
+    # csv.writer wants a file; this one hands back what was written.
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    """Each row as one CSV line (``\\r\\n`` ends, as RFC 4180 says), for streaming."""
+    writer = csv.writer(_Line())
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def csv_text(rows: Iterable[list[str]]) -> str:
+    """All rows as one CSV string."""
+    return "".join(csv_lines(rows))

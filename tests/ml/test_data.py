@@ -1,0 +1,125 @@
+"""ml.data.load_dataset: CSVs as people export them, and every kind of bad row."""
+
+import pandas as pd
+import pytest
+
+from ml.data import MIN_ROWS, load_dataset
+from ml.errors import DataError
+from tests.factories import make_students
+
+KAGGLE_HEADER = (
+    "gender,race/ethnicity,parental level of education,lunch,test preparation course,"
+    "math score,reading score,writing score"
+)
+
+
+def write_students(path, n=60, *, sep=",", bom=False, quote=False, header=None):
+    frame = make_students(n, seed=1)
+    frame = frame[
+        [
+            "gender",
+            "race_ethnicity",
+            "parental_level_of_education",
+            "lunch",
+            "test_preparation_course",
+            "math_score",
+            "reading_score",
+            "writing_score",
+        ]
+    ]
+    lines = [header or sep.join(frame.columns)]
+    for row in frame.itertuples(index=False):
+        cells = [f'"{v}"' if quote else str(v) for v in row]
+        lines.append(sep.join(cells))
+    text = "\n".join(lines) + "\n"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    return frame
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"sep": ";"},
+        {"bom": True},
+        {"quote": True},
+        {"header": KAGGLE_HEADER},
+        {"sep": ";", "bom": True, "quote": True},
+    ],
+)
+def test_it_reads_the_common_export_formats(tmp_path, options):
+    """Comma or semicolon, BOM or not, quoted or not, Kaggle's headers: the same clean frame."""
+    path = tmp_path / "students.csv"
+    if "header" in options:
+        options = {**options, "header": options["header"].replace(",", options.get("sep", ","))}
+    original = write_students(path, **options)
+    frame, report = load_dataset(path)
+    assert report.rows_kept == len(original) == len(frame)
+    assert frame["reading_score"].dtype == "int64"
+    assert frame["race_ethnicity"].iloc[0] == original["race_ethnicity"].iloc[0]
+
+
+def test_it_names_a_missing_column(tmp_path):
+    """A CSV without the lunch column fails with one plain error naming it."""
+    path = tmp_path / "students.csv"
+    frame = make_students(60, seed=1).drop(columns=["lunch"])
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match="column 'lunch' is missing"):
+        load_dataset(path)
+
+
+def test_it_drops_bad_rows_and_counts_them_by_reason(tmp_path):
+    """Empty, non-numeric, out-of-range scores and unknown categories are dropped and counted."""
+    path = tmp_path / "students.csv"
+    frame = make_students(80, seed=2).astype(object)
+    frame.loc[0, "reading_score"] = 120
+    frame.loc[1, "reading_score"] = -3
+    frame.loc[2, "writing_score"] = "abc"
+    frame.loc[3, "math_score"] = ""
+    frame.loc[4, "lunch"] = "caviar"
+    frame.loc[5, "writing_score"] = 71.5
+    frame.to_csv(path, index=False)
+    clean, report = load_dataset(path)
+    assert len(clean) == 74 and report.rows_rejected == 6
+    assert report.rejections["reading_score out of 0–100"] == 2
+    assert report.rejections["writing_score not a whole number"] == 2
+    assert report.rejections["math_score empty"] == 1
+    assert report.rejections["lunch unknown category"] == 1
+    assert "6 rows rejected: 2 reading_score out of 0–100" in report.summary()
+
+
+def test_it_refuses_too_few_valid_rows(tmp_path):
+    """Fewer than MIN_ROWS valid rows is a plain error that says how many were valid."""
+    path = tmp_path / "students.csv"
+    make_students(MIN_ROWS - 1, seed=3).to_csv(path, index=False)
+    with pytest.raises(DataError, match=f"only {MIN_ROWS - 1} valid rows"):
+        load_dataset(path)
+
+
+def test_it_reports_duplicate_rows(tmp_path):
+    """Exact duplicate rows are kept and counted in the report."""
+    path = tmp_path / "students.csv"
+    frame = make_students(60, seed=4)
+    frame = pd.concat([frame, frame.iloc[:3]], ignore_index=True)
+    frame.to_csv(path, index=False)
+    _, report = load_dataset(path)
+    assert report.duplicate_rows == 3
+    assert "3 duplicate rows" in report.summary()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "empty"), (b"\x00\x01garbage\nx;y,z\n1,2;3;4\n", "column 'gender' is missing")],
+)
+def test_it_refuses_files_that_are_not_student_tables(tmp_path, content, message):
+    """An empty or unrelated file gives a plain DataError, never a traceback."""
+    path = tmp_path / "students.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_dataset(path)
+
+
+def test_it_says_when_the_file_does_not_exist(tmp_path):
+    """A wrong path is named in the error."""
+    with pytest.raises(DataError, match="no such file"):
+        load_dataset(tmp_path / "nope.csv")

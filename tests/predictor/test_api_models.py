@@ -1,0 +1,100 @@
+"""GET /api/v1/models/ and /api/v1/models/{version}/, and the OpenAPI schema behind them."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from ml import schema
+
+METRICS = {
+    "test_r2",
+    "test_mae",
+    "test_rmse",
+    "cv_r2_mean",
+    "cv_r2_std",
+    "interval_level",
+    "interval_half_width",
+    "interval_coverage",
+    "interval_width",
+}
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+def test_the_list_gives_each_version_with_its_held_out_metrics(client, production_model):
+    """Each listed version has its number, status, algorithm, time and all the metrics."""
+    response = client.get("/api/v1/models/")
+    assert response.status_code == 200
+    (listed,) = response.json()
+    assert listed["version"] == production_model.version
+    assert listed["status"] == "production"
+    assert listed["algorithm"] == "Ridge regression"
+    assert listed["created_at"]
+    assert set(listed["metrics"]) == METRICS
+    assert 0 < listed["metrics"]["interval_coverage"] <= 1
+    assert listed["metrics"]["interval_width"] > 0
+    assert "subgroup_errors" not in listed and "artifact" not in listed
+
+
+def test_a_version_shows_its_subgroup_errors_and_history(client, production_model):
+    """The detail adds subgroup errors per categorical feature with group sizes summing
+    to the held-out rows, the largest gap, leaderboard, params, rows, libraries, events."""
+    response = client.get(f"/api/v1/models/{production_model.version}/")
+    assert response.status_code == 200
+    body = response.json()
+    groups = body["subgroup_errors"]["groups"]
+    assert list(groups) == list(schema.CATEGORICAL_FEATURES)
+    for name, rows in groups.items():
+        assert sum(r["n"] for r in rows) == body["rows"]["test"], name
+        assert {r["value"] for r in rows} <= set(schema.FEATURES_BY_NAME[name].choices)
+        for row in rows:
+            assert set(row) == {"value", "n", "mae", "mean_signed_error"}
+            assert row["mae"] >= abs(row["mean_signed_error"])
+    gap = body["subgroup_errors"]["largest_gap"]
+    high = next(r for r in groups[gap["feature"]] if r["value"] == gap["high"])
+    low = next(r for r in groups[gap["feature"]] if r["value"] == gap["low"])
+    assert gap["mae_gap"] == pytest.approx(high["mae"] - low["mae"])
+    assert body["subgroup_errors"] == production_model.subgroup_errors
+    assert body["leaderboard"][0]["name"] == "ridge" and "alpha" in body["params"]
+    assert body["rows"] == {"total": 300, "train": 240, "test": 60}
+    assert body["library_versions"]["scikit-learn"]
+    assert body["interval_calibration"]["half_width"] == pytest.approx(
+        body["metrics"]["interval_half_width"]
+    )
+    actions = [e["action"] for e in body["events"]]
+    assert actions == ["promote", "register"]
+    assert body["events"][0]["actor"] == "tests"
+    assert body["events"][0]["reason"] == "no version was in production"
+
+
+def test_an_unknown_version_is_a_404_that_says_so(client, db):
+    """Asking for a version that does not exist answers 404 naming it."""
+    response = client.get("/api/v1/models/99/")
+    assert response.status_code == 404
+    assert "99" in response.json()["detail"]
+
+
+def test_the_schema_validates_without_warnings(tmp_path, db):
+    """`spectacular --validate --fail-on-warn` passes, and documents the card's fields."""
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    components = yaml.safe_load(out.read_text())["components"]["schemas"]
+    assert set(components["ModelMetrics"]["properties"]) == METRICS
+    detail = components["ModelVersionDetail"]["properties"]
+    for name in ("subgroup_errors", "leaderboard", "params", "rows", "library_versions", "events"):
+        assert name in detail, name
+    assert set(components["SubgroupGroups"]["properties"]) == set(schema.CATEGORICAL_FEATURES)
+    assert set(components["SubgroupRow"]["properties"]) == {
+        "value",
+        "n",
+        "mae",
+        "mean_signed_error",
+    }
+    assert set(components["Interval"]["properties"]) == {"low", "high", "level"}
+    assert set(components["Contributions"]["properties"]) == set(schema.FEATURE_NAMES)

@@ -1,0 +1,246 @@
+"""Batch scoring: POST /api/v1/predictions/batch/, /batch/ and the scored download."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from ml.predict import FittedModel
+from predictor.models import Batch, Prediction
+from tests.factories import STUDENT, make_students
+
+URL = "/api/v1/predictions/batch/"
+KAGGLE_HEADERS = [
+    "gender",
+    "race/ethnicity",
+    "parental level of education",
+    "lunch",
+    "test preparation course",
+    "reading score",
+    "writing score",
+]
+# Row index -> (column, bad value): the rows that must come back rejected.
+BAD_CELLS = {
+    0: ("reading score", "101"),
+    17: ("gender", "unknown"),
+    500: ("writing score", ""),
+    998: ("lunch", "free"),
+}
+
+
+def class_csv(n: int, bad: dict | None = None) -> str:
+    """``n`` students under Kaggle headers, with a `Student code` column and a reference."""
+    frame = make_students(n, seed=3)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Student code", *KAGGLE_HEADERS, "reference"])
+    for i, row in enumerate(frame.drop(columns="math_score").itertuples(index=False)):
+        cells = dict(zip(KAGGLE_HEADERS, map(str, row), strict=True))
+        if bad and i in bad:
+            column, value = bad[i]
+            cells[column] = value
+        writer.writerow([f"S{i:04d}", *cells.values(), f"ref-{i}"])
+    return out.getvalue()
+
+
+def read_csv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def test_a_thousand_rows_with_a_few_bad_ones_come_back_whole_and_in_order(
+    api, production_model, monkeypatch
+):
+    """1,000 rows in → 1,000 results in order, exactly the bad rows rejected, all stored,
+    scored with one model call."""
+    calls = []
+    real_predict = FittedModel.predict
+
+    def counting_predict(self, frame):
+        calls.append(len(frame))
+        return real_predict(self, frame)
+
+    monkeypatch.setattr(FittedModel, "predict", counting_predict)
+    response = api.post(URL, class_csv(1000, BAD_CELLS), content_type="text/csv")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["rows_total"], body["rows_scored"], body["rows_rejected"]) == (1000, 996, 4)
+    assert [r["index"] for r in body["results"]] == list(range(1000))
+    assert [r["reference"] for r in body["results"]] == [f"ref-{i}" for i in range(1000)]
+    rejected = {r["index"] for r in body["results"] if r["status"] == "rejected"}
+    assert rejected == set(BAD_CELLS)
+    assert body["results"][0]["errors"] == {"reading_score": "must be between 0 and 100"}
+    assert body["results"][500]["errors"] == {"writing_score": "is empty"}
+    assert body["rejections"]["gender unknown category"] == 1
+    assert calls == [996]
+
+    rows = list(Prediction.objects.filter(batch_id=body["batch_id"]).order_by("batch_row"))
+    assert len(rows) == 1000
+    assert [p.batch_row for p in rows] == list(range(1000))
+    assert [p.reference for p in rows] == [f"ref-{i}" for i in range(1000)]
+    assert {p.batch_row for p in rows if p.status == "rejected"} == set(BAD_CELLS)
+    assert all(p.channel == "batch" for p in rows)
+    assert rows[1].raw_payload["Student code"] == "S0001"
+    assert rows[1].model_version == production_model
+    assert rows[1].predicted_math_score == pytest.approx(body["results"][1]["predicted_math_score"])
+    batch = Batch.objects.get()
+    assert (batch.rows_total, batch.rows_scored, batch.rows_rejected) == (1000, 996, 4)
+
+
+def test_it_answers_in_csv_with_the_inputs_columns_when_asked(api, production_model):
+    """Accept: text/csv gives the input's columns as sent plus the result columns, in order."""
+    response = api.post(
+        URL,
+        class_csv(30, {3: ("reading score", "abc")}),
+        content_type="text/csv",
+        HTTP_ACCEPT="text/csv",
+    )
+    assert response.status_code == 201
+    assert response["Content-Type"].startswith("text/csv")
+    rows = read_csv(response.content.decode())
+    assert list(rows[0]) == [
+        "Student code",
+        *KAGGLE_HEADERS,
+        "reference",
+        "predicted_math_score",
+        "interval_low",
+        "interval_high",
+        "status",
+        "error",
+    ]
+    assert [r["Student code"] for r in rows] == [f"S{i:04d}" for i in range(30)]
+    assert rows[3]["status"] == "rejected" and rows[3]["predicted_math_score"] == ""
+    assert rows[3]["error"] == "reading_score must be a whole number"
+    assert rows[3]["reading score"] == "abc"
+    scored = rows[4]
+    assert scored["status"] == "ok" and scored["error"] == ""
+    assert float(scored["interval_low"]) <= float(scored["predicted_math_score"])
+    assert Prediction.objects.count() == 30
+
+
+def test_it_takes_a_json_list_and_answers_in_json(api, production_model):
+    """A JSON list of objects is scored row by row; a bad object is rejected, not fatal."""
+    payload = [STUDENT, {**STUDENT, "race_ethnicity": "group F"}, {**STUDENT, "gender": "MALE"}]
+    response = api.post(URL, payload, format="json")
+    assert response.status_code == 201
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["ok", "rejected", "ok"]
+    assert "race_ethnicity" in results[1]["errors"]
+    stored = Prediction.objects.get(pk=results[2]["id"])
+    assert stored.gender == "male" and stored.raw_payload["gender"] == "MALE"
+    assert Prediction.objects.get(pk=results[1]["id"]).race_ethnicity is None
+
+
+def test_it_takes_a_multipart_file(api, production_model):
+    """A form upload with a `file` field works like a text/csv body."""
+    upload = SimpleUploadedFile("class.csv", class_csv(5).encode(), content_type="text/csv")
+    response = api.post(URL, {"file": upload}, format="multipart")
+    assert response.status_code == 201
+    assert response.json()["rows_scored"] == 5
+    assert Batch.objects.get().source_name == "class.csv"
+
+
+def test_a_batch_belongs_to_its_caller(production_model):
+    """A token user's batch is theirs; another user's GET of it is a 404."""
+    alice, bob = User.objects.create_user("alice"), User.objects.create_user("bob")
+    client = APIClient()
+    client.force_authenticate(alice)
+    batch_id = client.post(URL, [STUDENT], format="json").json()["batch_id"]
+    assert Prediction.objects.get().owner == alice
+    assert client.get(f"{URL}{batch_id}/", HTTP_ACCEPT="text/csv").status_code == 200
+    client.force_authenticate(bob)
+    assert client.get(f"{URL}{batch_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body, content_type, message",
+    [
+        ("", "text/csv", "the file is empty"),
+        ("gender,lunch\nmale,standard\n", "text/csv", "column 'race_ethnicity' is missing"),
+        ("\n".join([",".join(KAGGLE_HEADERS)]) + "\n", "text/csv", "no rows"),
+        ("[]", "application/json", "the list is empty"),
+        ('[{"gender": "male"}, 3]', "application/json", "item 1 is not an object"),
+        ('{"gender": "male"}', "application/json", "send a JSON list"),
+    ],
+)
+def test_an_unusable_upload_answers_400_with_a_plain_message(
+    api, production_model, body, content_type, message
+):
+    """Empty, headless, column-less or non-list input: 400 saying what is wrong; no rows."""
+    response = api.post(URL, body, content_type=content_type, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert message in response.json()["detail"]
+    assert not Prediction.objects.exists() and not Batch.objects.exists()
+
+
+def test_too_many_rows_answers_413(api, production_model, settings):
+    """More rows than BATCH_MAX_ROWS: 413 saying the limit; nothing stored."""
+    settings.BATCH_MAX_ROWS = 5
+    response = api.post(URL, class_csv(6), content_type="text/csv")
+    assert response.status_code == 413
+    assert "at most 5" in response.json()["detail"]
+    assert not Prediction.objects.exists()
+
+
+def test_too_many_bytes_answers_413(api, production_model, settings):
+    """A body over BATCH_MAX_BYTES: 413 before parsing; nothing stored."""
+    settings.BATCH_MAX_BYTES = 200
+    response = api.post(URL, class_csv(10), content_type="text/csv")
+    assert response.status_code == 413
+    assert "the limit is 200 bytes" in response.json()["detail"]
+    assert not Prediction.objects.exists()
+
+
+def test_without_a_model_every_row_is_still_stored(api, db):
+    """No production model: 503, and the rows are kept as failed (valid) or rejected."""
+    response = api.post(URL, class_csv(3, {1: ("gender", "?")}), content_type="text/csv")
+    assert response.status_code == 503
+    assert "train_model" in response.json()["detail"]
+    statuses = list(Prediction.objects.order_by("batch_row").values_list("status", flat=True))
+    assert statuses == ["failed", "rejected", "failed"]
+
+
+def test_the_batch_page_uploads_summarises_and_downloads(client, production_model):
+    """/batch/ → the batch's page with counts and reasons → the CSV, rows in input order."""
+    text = class_csv(40, {5: ("reading score", "200"), 9: ("reading score", "-3")})
+    upload = SimpleUploadedFile("7B.csv", text.encode(), content_type="text/csv")
+    response = client.post("/batch/", {"file": upload})
+    assert response.status_code == 302
+    batch = Batch.objects.get()
+    assert response["Location"] == f"/batch/{batch.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "7B.csv" in page and "reading_score out of 0–100: 2 rows" in page
+    assert f'href="/batch/{batch.pk}.csv"' in page
+    download = client.get(f"/batch/{batch.pk}.csv")
+    assert download.status_code == 200
+    rows = read_csv(b"".join(download.streaming_content).decode("utf-8"))
+    assert [r["reference"] for r in rows] == [f"ref-{i}" for i in range(40)]
+    assert [i for i, r in enumerate(rows) if r["status"] == "rejected"] == [5, 9]
+    assert rows[5]["reading score"] == "200"
+
+
+def test_someone_elses_batch_page_and_download_are_404(client, production_model):
+    """Another browser cannot open or download the batch."""
+    upload = SimpleUploadedFile("a.csv", class_csv(3).encode(), content_type="text/csv")
+    client.post("/batch/", {"file": upload})
+    batch = Batch.objects.get()
+    stranger = type(client)()
+    assert stranger.get(f"/batch/{batch.pk}/").status_code == 404
+    assert stranger.get(f"/batch/{batch.pk}.csv").status_code == 404
+
+
+def test_the_batch_page_explains_a_bad_file(client, production_model):
+    """A file missing a column shows the reason on the form with a 400."""
+    upload = SimpleUploadedFile("bad.csv", b"gender\nmale\n", content_type="text/csv")
+    response = client.post("/batch/", {"file": upload})
+    assert response.status_code == 400
+    assert "column &#x27;race_ethnicity&#x27; is missing" in response.content.decode()
+    assert not Prediction.objects.exists()

@@ -1,0 +1,78 @@
+"""The HTML form at / and the tutorial's POST /predictdata."""
+
+import pytest
+
+from predictor.models import Prediction
+from tests.factories import STUDENT
+
+
+def test_the_form_lists_the_schema_choices(client, db):
+    """GET / shows every field with its label and the category choices."""
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="race_ethnicity"' in html and "Group E" in html
+    assert "Parental level of education" in html
+
+
+def test_a_valid_post_stores_the_prediction_and_shows_it(client, production_model):
+    """A valid form redirects to the result page, which shows the score and the version."""
+    response = client.post("/", {**STUDENT, "reference": "class 7B"})
+    assert response.status_code == 302
+    prediction = Prediction.objects.get()
+    assert response["Location"] == f"/predictions/{prediction.pk}/"
+    assert prediction.status == "ok" and prediction.channel == "form"
+    assert prediction.reference == "class 7B"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert f"{prediction.predicted_math_score:.0f}" in page.content.decode()
+    assert f"v{production_model.version}" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"reading_score": "101"}, "reading_score", "less than or equal to 100"),
+        ({"writing_score": "abc"}, "writing_score", "Enter a whole number"),
+        ({"lunch": "caviar"}, "lunch", "Select a valid choice"),
+        ({"gender": ""}, "gender", "This field is required"),
+    ],
+)
+def test_a_bad_value_is_shown_next_to_its_field_and_stored_rejected(
+    client, production_model, change, field, message
+):
+    """The form comes back with the field's message; the attempt is kept as rejected."""
+    response = client.post("/", {**STUDENT, **change})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html and message in html
+    row = Prediction.objects.get()
+    assert row.status == "rejected" and field in row.errors
+    assert row.reading_score in (None, 72)
+
+
+def test_the_form_says_how_to_train_when_there_is_no_model(client, db):
+    """Without a model the page answers 503 with the train_model command."""
+    response = client.post("/", STUDENT)
+    assert response.status_code == 503
+    assert "python manage.py train_model" in response.content.decode()
+
+
+def test_predictdata_accepts_the_tutorial_field_names(client, production_model):
+    """POST /predictdata with `ethnicity` lands on the same result page."""
+    payload = {k: v for k, v in STUDENT.items() if k != "race_ethnicity"}
+    payload["ethnicity"] = "group D"
+    response = client.post("/predictdata", payload)
+    assert response.status_code == 302
+    prediction = Prediction.objects.get()
+    assert prediction.race_ethnicity == "group D"
+    assert response["Location"] == f"/predictions/{prediction.pk}/"
+
+
+def test_a_prediction_page_of_another_visitor_is_a_404(client, production_model):
+    """Another session cannot open a prediction's page."""
+    client.post("/", STUDENT)
+    prediction = Prediction.objects.get()
+    client.logout()
+    other = client.__class__()
+    assert other.get(f"/predictions/{prediction.pk}/").status_code == 404

@@ -1,0 +1,158 @@
+"""History: /history/, its CSV export and GET /api/v1/predictions/, paginated and filtered."""
+
+import csv
+import datetime as dt
+import io
+import uuid
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tests.factories import make_prediction
+
+URL = "/api/v1/predictions/"
+
+
+@pytest.fixture
+def alice(db):
+    return User.objects.create_user("alice")
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    return client
+
+
+def day(n: int) -> dt.datetime:
+    """Noon on 2026-03-n in the site's time zone."""
+    return timezone.make_aware(dt.datetime(2026, 3, n, 12, 0))
+
+
+def ids(response) -> list[int]:
+    return [r["id"] for r in response.json()["results"]]
+
+
+def test_the_api_list_is_newest_first_and_paginated(api, alice):
+    """count, next, previous and results; page_size and page move through the list."""
+    rows = [make_prediction(owner=alice, created_at=day(n)) for n in range(1, 8)]
+    newest_first = [p.pk for p in reversed(rows)]
+    first = api.get(URL, {"page_size": 3})
+    body = first.json()
+    assert first.status_code == 200
+    assert body["count"] == 7 and body["previous"] is None
+    assert ids(first) == newest_first[:3]
+    second = api.get(body["next"])
+    assert ids(second) == newest_first[3:6]
+    assert second.json()["previous"] is not None
+    last = api.get(URL, {"page_size": 3, "page": 3})
+    assert ids(last) == newest_first[6:] and last.json()["next"] is None
+    assert api.get(URL, {"page": 99}).status_code == 404
+
+
+def test_it_filters_by_date_range_inclusive(api, alice):
+    """date_from and date_to keep whole days at both ends."""
+    made = {n: make_prediction(owner=alice, created_at=day(n)) for n in (1, 2, 3, 4)}
+    response = api.get(URL, {"date_from": "2026-03-02", "date_to": "2026-03-03"})
+    assert response.status_code == 200
+    assert ids(response) == [made[3].pk, made[2].pk]
+    assert ids(api.get(URL, {"date_from": "2026-03-04"})) == [made[4].pk]
+    assert ids(api.get(URL, {"date_to": "2026-03-01"})) == [made[1].pk]
+
+
+def test_it_filters_by_model_version(api, alice, production_model):
+    """model_version is the version number people see (v1 → 1)."""
+    scored = make_prediction(owner=alice, model_version=production_model)
+    make_prediction(owner=alice)
+    assert ids(api.get(URL, {"model_version": production_model.version})) == [scored.pk]
+    assert ids(api.get(URL, {"model_version": production_model.version + 1})) == []
+
+
+def test_it_filters_by_status_channel_and_batch(api, alice):
+    """status, channel and batch each narrow the list."""
+    batch_id = uuid.uuid4()
+    ok = make_prediction(owner=alice)
+    rejected = make_prediction(owner=alice, status="rejected", channel="form")
+    in_batch = make_prediction(owner=alice, channel="batch", batch_id=batch_id, batch_row=0)
+    assert ids(api.get(URL, {"status": "rejected"})) == [rejected.pk]
+    assert ids(api.get(URL, {"channel": "form"})) == [rejected.pk]
+    assert ids(api.get(URL, {"batch": str(batch_id)})) == [in_batch.pk]
+    assert set(ids(api.get(URL, {"status": "ok"}))) == {ok.pk, in_batch.pk}
+
+
+def test_it_filters_by_any_part_of_the_reference_ignoring_case(api, alice):
+    """reference=7b finds "Class 7B / Ann" and "7b-02" but not "8A"."""
+    ann = make_prediction(owner=alice, reference="Class 7B / Ann")
+    bo = make_prediction(owner=alice, reference="7b-02")
+    make_prediction(owner=alice, reference="8A")
+    assert set(ids(api.get(URL, {"reference": "7b"}))) == {ann.pk, bo.pk}
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"date_from": "2026-13-01"}, "date_from"),
+        ({"date_to": "yesterday"}, "date_to"),
+        ({"date_from": "2026-03-05", "date_to": "2026-03-01"}, "date_to"),
+        ({"model_version": "v2"}, "model_version"),
+        ({"status": "great"}, "status"),
+        ({"batch": "not-a-uuid"}, "batch"),
+    ],
+)
+def test_a_bad_filter_answers_400_naming_the_parameter(api, params, name):
+    """Each malformed query parameter is named in the 400 body."""
+    response = api.get(URL, params)
+    assert response.status_code == 400
+    assert list(response.json()) == [name]
+
+
+def test_the_history_page_filters_and_paginates(client, alice):
+    """The page lists 25 per page, newest first, and applies the same filters."""
+    client.force_login(alice)
+    for n in range(1, 28):
+        make_prediction(owner=alice, reference=f"student-{n:02d}", created_at=day(1))
+    make_prediction(owner=alice, reference="needle", status="rejected", created_at=day(2))
+    first = client.get("/history/")
+    html = first.content.decode()
+    assert first.status_code == 200
+    assert html.index("needle") < html.index("student-27")
+    assert "student-03" not in html and "page=2" in html
+    assert "student-03" in client.get("/history/", {"page": 2}).content.decode()
+    filtered = client.get("/history/", {"status": "rejected", "date_from": "2026-03-02"})
+    text = filtered.content.decode()
+    assert "needle" in text and "student-" not in text
+
+
+def test_the_history_page_names_a_bad_filter(client, alice):
+    """A malformed date answers 400 with the field marked, not a traceback."""
+    client.force_login(alice)
+    response = client.get("/history/", {"date_from": "03/32/2026"})
+    assert response.status_code == 400
+    assert "Enter a valid date" in response.content.decode()
+
+
+def test_the_csv_export_holds_the_filtered_list(client, alice):
+    """The export has a header and exactly the filtered rows, newest first."""
+    client.force_login(alice)
+    old = make_prediction(owner=alice, reference="7B-01", created_at=day(1))
+    new = make_prediction(owner=alice, reference="7B-02", actual_math_score=71, created_at=day(2))
+    make_prediction(owner=alice, reference="8A-01", created_at=day(3))
+    response = client.get("/history/export.csv", {"reference": "7B"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [int(r["id"]) for r in rows] == [new.pk, old.pk]
+    assert rows[0]["actual_math_score"] == "71" and rows[0]["predicted_math_score"] == "70.0"
+    assert rows[0]["reading_score"] == "72" and rows[0]["status"] == "ok"
+
+
+def test_the_csv_export_keeps_free_text_from_running_as_a_formula(client, alice):
+    """A reference starting with = is written as text ('=...) in the export."""
+    client.force_login(alice)
+    make_prediction(owner=alice, reference='=HYPERLINK("http://x")')
+    body = b"".join(client.get("/history/export.csv").streaming_content).decode()
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert row["reference"].startswith("'=")
