@@ -13,7 +13,8 @@ Rows, all measured in this run on this machine with the model `make run` trains
   ``transform``, ``predict`` (point only, nothing stored);
 - API over HTTP with storage: ``POST /api/v1/predictions/`` to gunicorn (1 worker), one
   client, each response after its row is committed;
-- tutorial over HTTP: bench/tutorial_app.py under the same gunicorn settings.
+- tutorial over HTTP: bench/tutorial_app.py under the same gunicorn settings;
+- floor: ``GET /healthz`` over HTTP, what any request costs here before any work.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ def main() -> None:
         results["API over HTTP, with storage (1 worker)"] = over_http(
             f"{server.url}/api/v1/predictions/", students, args.http_n
         )
+        # The floor under any request on this machine: connect, gunicorn, Django's
+        # middleware, a 2-byte answer; no database, no model.
+        results["floor: GET /healthz over HTTP (1 worker)"] = [
+            common.get(f"{server.url}/healthz")[1] for _ in range(args.http_n)
+        ]
     with common.Server("bench.tutorial_app:application", workers=1, env=env) as server:
         results["tutorial over HTTP, nothing stored (1 worker)"] = over_http(
             f"{server.url}/", students, args.http_n
@@ -105,7 +111,7 @@ def main() -> None:
                 len(times),
                 f"{p50 * 1e6:,.0f} µs" if p50 < 1e-3 else f"{p50 * 1e3:.2f} ms",
                 f"{common.percentile(times, 99) * 1e3:.3f} ms",
-                f"{reference / p50:.1f}×",
+                "" if name.startswith("floor") else f"{reference / p50:.1f}×",
             ]
         )
     print(f"model v{served.version} ({model.name}), fast path: {model.fast_path_report}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -82,7 +84,22 @@ class ContributionsSerializer(serializers.Serializer):
     writing_score = serializers.FloatField()
 
 
-class PredictionSerializer(serializers.ModelSerializer):
+class CachedFieldsMixin:
+    """Build a ModelSerializer's fields from the model once per class, then copy them.
+
+    DRF introspects the model for every instance; on the prediction endpoint that was
+    about a millisecond per answer, most of the serializer's cost. A deep copy of the
+    unbound fields is what DRF itself does with declared fields.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        if "_fields_prototype" not in cls.__dict__:
+            cls._fields_prototype = super().get_fields()
+        return copy.deepcopy(cls._fields_prototype)
+
+
+class PredictionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """A stored prediction (output)."""
 
     interval = serializers.SerializerMethodField()
