@@ -22,11 +22,11 @@ def test_the_image_installs_the_pinned_requirements_and_runs_as_a_user():
 
 
 def test_compose_runs_postgres_a_migrate_job_scalable_web_and_nginx():
-    """db with volume and healthcheck; web without a fixed host port (so it scales);
-    nginx publishes the port and proxies to web."""
+    """db with volume and healthcheck; web without a fixed host port (so it scales), after
+    the migrate job; nginx publishes the port and proxies to web."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "web", "nginx"}
+    assert set(services) == {"db", "redis", "migrate", "web", "nginx"}
     assert services["db"]["healthcheck"] and "pgdata" in compose["volumes"]
     assert "migrate" in " ".join(services["migrate"]["command"])
     assert "ports" not in services["web"]
