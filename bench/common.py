@@ -229,6 +229,15 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+def throttle_cache() -> str:
+    """Where the API's throttle counts live for this run (REDIS_URL or the database)."""
+    return (
+        "throttle counts in Redis"
+        if os.environ.get("REDIS_URL")
+        else ("throttle counts in the database cache")
+    )
+
+
 def machine() -> str:
     """One line about where the numbers come from."""
     import platform

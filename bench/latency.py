@@ -59,6 +59,7 @@ def main() -> None:
 
     print(f"# latency: {common.machine()}")
     database_url = common.scratch_database(args.database_url)
+    print(f"# database {database_url.split(':', 1)[0]}, {common.throttle_cache()}")
     common.setup_django(database_url)
     import tutorial_app
 

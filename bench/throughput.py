@@ -65,6 +65,7 @@ def main() -> None:
 
     print(f"# throughput: {common.machine()}")
     database_url = common.scratch_database(args.database_url)
+    print(f"# database {database_url.split(':', 1)[0]}, {common.throttle_cache()}")
     common.setup_django(database_url)
     artifacts = common.tutorial_artifacts(Path(tempfile.mkdtemp(prefix="studentperf-tutorial-")))
     students = common.students()

@@ -84,6 +84,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, waiting for the write lock in short steps (see its docstring).
+    DATABASES["default"]["ENGINE"] = "studentperf.sqlite3"
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
     # BEGIN, so two writers queue on the busy timeout instead of failing with
     # "database is locked" when one upgrades a read transaction.

@@ -28,6 +28,16 @@ REQUESTS = 1_000
 THREADS = 32
 WORKERS = 4
 PROMOTE_AFTER = 300
+PROMOTE = """
+import sys
+from predictor.models import ModelVersion
+from predictor.services import model_version_promote
+target = ModelVersion.objects.get(version=2)
+print("ready", flush=True)
+sys.stdin.readline()
+model_version_promote(model_version=target, actor_label="load test")
+print("promoted", flush=True)
+"""
 
 
 def _free_port() -> int:
@@ -123,22 +133,28 @@ def _run_load(database_url: str, tmp_path: Path, count_rows) -> None:
         )
     try:
         _wait_ready(port, server, log)
+        # The promoting process starts (imports Django and the models) before the load and
+        # waits on stdin, so the promotion itself lands right after the 300th answer.
+        promoter_process = subprocess.Popen(
+            [sys.executable, "manage.py", "shell", "-c", PROMOTE],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        seen = []
+        while not seen or not (seen[-1].startswith("ready") or seen[-1] == ""):
+            seen.append(promoter_process.stdout.readline())
+        assert seen[-1].startswith("ready"), "".join(seen)[-3000:]
         done = threading.Semaphore(0)
         promotion: dict = {}
 
         def promote_half_way():
             for _ in range(PROMOTE_AFTER):
                 done.acquire()
-            promotion["output"] = _manage(
-                env,
-                "shell",
-                "-c",
-                "from predictor.models import ModelVersion\n"
-                "from predictor.services import model_version_promote\n"
-                "model_version_promote(model_version=ModelVersion.objects.get(version=2),"
-                " actor_label='load test')\n"
-                "print('promoted')",
-            )
+            promotion["output"] = promoter_process.communicate("go\n", timeout=120)[0]
 
         def one(i: int):
             result = _post(port, {**STUDENT, "reading_score": i % 101, "reference": f"load-{i}"})
@@ -155,6 +171,8 @@ def _run_load(database_url: str, tmp_path: Path, count_rows) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if "promoter_process" in locals() and promoter_process.poll() is None:
+            promoter_process.kill()
 
     statuses = [status for status, _ in results]
     failures = [body for status, body in results if status != 201][:3]
