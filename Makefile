@@ -52,7 +52,7 @@ check-deploy: setup
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The benchmarks of README's Benchmarks section (several minutes on 2 cores).
-bench: migrate
+bench: setup
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/threads.py
