@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ParseError
+from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -127,3 +128,64 @@ def _jsonable(payload):
     if hasattr(payload, "dict"):
         return payload.dict()
     return payload
+
+
+class LifecycleInputSerializer(serializers.Serializer):
+    """Why a version is promoted or rolled back; kept in the audit trail."""
+
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+LIFECYCLE_ERRORS = {
+    403: OpenApiResponse(ErrorSerializer, description="not signed in as staff"),
+    409: OpenApiResponse(ErrorSerializer, description="the change cannot be made, and why"),
+}
+
+
+class ModelVersionPromote(APIView):
+    """Staff only: make a version the one in production (the previous one is archived)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            404: OpenApiResponse(description="no such version"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Promote a model version to production",
+    )
+    def post(self, request, version: int):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        model_version = get_object_or_404(selectors.model_version_list(), version=version)
+        promoted = services.model_version_promote(
+            model_version=model_version,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ModelVersionSerializer(promoted).data)
+
+
+class ModelVersionRollback(APIView):
+    """Staff only: put back the version the current production version replaced."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="no version in production"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Roll production back to the previous version",
+    )
+    def post(self, request):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        restored = services.model_version_rollback(
+            actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(ModelVersionSerializer(restored).data)

@@ -2,9 +2,7 @@
 
 import os
 
-os.environ.setdefault(
-    "DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123"
-)
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
 from studentperf.settings import *  # noqa: E402, F403
