@@ -337,6 +337,8 @@ def monitoring_dashboard(request):
         window, error, status = monitoring.window_from(None), str(exc), 400
     context = {
         **admin.site.each_context(request),
+        # The dashboard needs the width more than the list of models.
+        "is_nav_sidebar_enabled": False,
         "title": "Monitoring",
         "report": monitoring.report(window=window),
         "windows": [(key, label) for key, (label, _, _) in monitoring.WINDOWS.items()],

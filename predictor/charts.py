@@ -22,26 +22,33 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 30
 _ids = itertools.count(1)
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ ``value`` (1 for 0), for axis tops."""
+def nice_step(value: float, *, whole: bool = False) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ ``value``; with ``whole``, at least 1
+    and never 2.5 (counts get whole-number gridlines)."""
     if value <= 0:
         return 1
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power  # pragma: no cover - the loop always returns
+    steps = (1, 2, 5, 10) if whole and power < 10 else (1, 2, 2.5, 5, 10)
+    step = next(s * power for s in steps if value <= s * power)
+    return max(step, 1) if whole else step
+
+
+def axis_top(peak: float, *, whole: bool = False) -> tuple[float, float]:
+    """``(top, step)`` of a y axis for data up to ``peak``: at most four nice gridline
+    intervals, the top the first gridline at or above the peak."""
+    step = nice_step(peak / 4, whole=whole)
+    return step * max(1, math.ceil(peak / step - 1e-9)), step
 
 
 def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
 
 
-def _axis(top: float, height: float, width: float, *, percent: bool = False) -> list[str]:
+def _axis(top: float, step: float, height: float, width: float, *, percent=False) -> list[str]:
     parts = []
-    for i in range(5):
-        value = top * i / 4
-        y = TOP + height - height * i / 4
+    for i in range(round(top / step) + 1):
+        value = step * i
+        y = TOP + height - height * value / top
         label = f"{value * 100:g}%" if percent else _fmt(value)
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{LEFT + width}" y1="{y:.1f}" y2="{y:.1f}"/>'
@@ -95,11 +102,11 @@ def stacked_bars(
     if not buckets:
         return format_html('<p class="empty">{}</p>', "No attempts in this window.")
     totals = [sum(values[i] for _, _, values in series) for i in range(len(buckets))]
-    top = nice_ceiling(max(totals))
+    top, tick = axis_top(max(totals), whole=True)
     width, height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = width / len(buckets)
     gap = min(2.0, step * 0.2)
-    body = _axis(top, height, width)
+    body = _axis(top, tick, height, width)
     for i, start in enumerate(buckets):
         x = LEFT + i * step
         y = TOP + height
@@ -119,9 +126,11 @@ def stacked_bars(
     ticks = max(1, math.ceil(len(buckets) / 6))
     for i in range(0, len(buckets), ticks):
         x = LEFT + i * step + step / 2
+        # A label centred near the right edge would be cut off: end-align it there.
+        anchor = "end" if x > WIDTH - RIGHT - 40 else "middle"
         body.append(
-            f'<text class="tick" x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle">'
-            f"{escape(bucket_label(buckets[i], bucket))}</text>"
+            f'<text class="tick" x="{min(x, WIDTH - RIGHT):.1f}" y="{HEIGHT - 10}" '
+            f'text-anchor="{anchor}">{escape(bucket_label(buckets[i], bucket))}</text>'
         )
     peak = max(totals)
     description = (
@@ -145,11 +154,11 @@ def overlaid_histograms(
     """
     if len(edges) < 2 or not series:
         return format_html('<p class="empty">{}</p>', "No distribution to draw.")
-    top = nice_ceiling(max((max(shares, default=0) for _, _, shares in series), default=0))
+    top, tick = axis_top(max((max(shares, default=0) for _, _, shares in series), default=0))
     width, height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = len(edges) - 1
     step = width / n
-    body = _axis(top, height, width, percent=True)
+    body = _axis(top, tick, height, width, percent=True)
     for index, (label, css, shares) in enumerate(series):
         for i, share in enumerate(shares):
             h = height * share / top

@@ -178,7 +178,7 @@ def volume(*, window: Window) -> dict:
         _in_window(window)
         .annotate(bucket=_bucket_expression(window.bucket))
         .values("bucket", "channel", "status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     counts: dict[tuple, int] = {}
     starts: set[datetime] = set()
@@ -276,7 +276,7 @@ def latency(*, window: Window) -> dict:
     rows = _scored(window).filter(latency_ms__gte=0)
     if connection.vendor == "postgresql":
         return rows.aggregate(
-            n=Count("id"), **{_pkey(p): _PercentileCont("latency_ms", p) for p in PERCENTILES}
+            n=Count("*"), **{_pkey(p): _PercentileCont("latency_ms", p) for p in PERCENTILES}
         )
     n = rows.count()
     result = {"n": n}
@@ -308,7 +308,7 @@ def live_counts(rows: QuerySet[Prediction]) -> tuple[dict, dict]:
     combinations = (
         rows.filter(**{f"{name}__isnull": False for name in schema.CATEGORICAL_FEATURES})
         .values(*schema.CATEGORICAL_FEATURES)
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by(*schema.CATEGORICAL_FEATURES)
     )
     categorical: dict[str, dict[str, int]] = {
@@ -323,7 +323,7 @@ def live_counts(rows: QuerySet[Prediction]) -> tuple[dict, dict]:
         counted = (
             rows.filter(**{f"{name}__isnull": False})
             .values(name)
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
             .order_by(name)
         )
         numeric[name] = {float(row[name]): row["n"] for row in counted}
@@ -353,7 +353,7 @@ def prediction_drift(*, window: Window, production: ModelVersion | None) -> dict
         .filter(model_version=production)
         .annotate(point=Round("predicted_math_score"))
         .values("point")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     live = {float(row["point"]): row["n"] for row in counted}
     holdout = production.reference_profile.get("holdout_predictions", [])
@@ -377,7 +377,7 @@ def live_accuracy_by_version(*, window: Window) -> dict[int, dict]:
         .filter(model_version__isnull=False)
         .values("model_version_id")
         .annotate(
-            served=Count("id"),
+            served=Count("*"),
             n=Count("id", filter=with_outcome),
             sum_abs_error=Sum(Abs(error), filter=with_outcome, output_field=FloatField()),
             sum_squared_error=Sum(error * error, filter=with_outcome, output_field=FloatField()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django import template
 
 from ml import schema
@@ -73,6 +75,14 @@ def number(value, digits: int = 2):
     if value is None:
         return "—"
     return f"{value:,.{int(digits)}f}"
+
+
+@register.filter
+def moment(iso: str | None):
+    """An ISO timestamp from the report as ``"29 Nov 2026 14:05"`` (UTC), ``"—"`` for None."""
+    if not iso:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%d %b %Y %H:%M")
 
 
 @register.filter

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from predictor.errors import ServiceError
 from predictor.models import ModelVersion
@@ -28,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--outcomes", type=float, default=0.3, help="share of scored rows with a real score"
         )
+        parser.add_argument(
+            "--ending-days-ago",
+            type=float,
+            default=0.0,
+            help="end the simulated period this many days before now (to build history in phases)",
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
             "--model-version", type=int, default=None, help="version that scores (production)"
@@ -51,6 +60,7 @@ class Command(BaseCommand):
                 drift_days=options["drift_days"],
                 outcome_share=options["outcomes"],
                 seed=options["seed"],
+                end=timezone.now() - timedelta(days=options["ending_days_ago"]),
                 model_version=model_version,
             )
         except ServiceError as exc:
