@@ -2,8 +2,14 @@
 
 Every function here runs a handful of GROUP BY queries over ``Prediction`` (counts per
 hour, per category, per score; sums of errors; percentiles by the database) and hands the
-small results to ``ml.drift`` for the statistics. No function loads the rows themselves,
-so the cost grows with the number of rows scanned by the database, not with Python.
+small results to ``ml.drift`` for the statistics. No function loads the rows themselves.
+
+Cost. Each query is answered from one of the ``prediction_*_idx`` covering indexes (see
+``Prediction.Meta``). The volume query reads the window's range and sorts it; the input,
+latency and accuracy queries read their index in the order they group or rank by, end to
+end and without a sort, which favours the all-time window over the short ones. About 20
+queries per report; ``bench/dashboard.py`` renders the page in 0.3–0.7 s over 100,000
+predictions on SQLite. PostgreSQL hashes its GROUP BYs and computes percentiles itself.
 """
 
 from __future__ import annotations
@@ -93,8 +99,8 @@ def report(*, window: Window) -> dict:
     """Everything the dashboard shows for ``window``, JSON-ready.
 
     ``{"window", "production", "traffic", "volume", "rejection_reasons", "latency",
-    "drift", "prediction_drift", "versions", "alerts"}``; each part is documented on the
-    function that builds it.
+    "drift", "prediction_drift", "versions", "history", "alerts"}``; each part is
+    documented on the function that builds it.
     """
     production = ModelVersion.objects.production().defer("artifact", "train_row_hashes").first()
     versions = model_versions(window=window)
