@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -16,6 +17,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -388,3 +390,64 @@ def _jsonable(payload):
     if hasattr(payload, "dict"):
         return payload.dict()
     return payload
+
+
+class LifecycleInputSerializer(serializers.Serializer):
+    """Why a version is promoted or rolled back; kept in the audit trail."""
+
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+LIFECYCLE_ERRORS = {
+    403: OpenApiResponse(ErrorSerializer, description="not signed in as staff"),
+    409: OpenApiResponse(ErrorSerializer, description="the change cannot be made, and why"),
+}
+
+
+class ModelVersionPromote(APIView):
+    """Staff only: make a version the one in production (the previous one is archived)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            404: OpenApiResponse(description="no such version"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Promote a model version to production",
+    )
+    def post(self, request, version: int):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        model_version = get_object_or_404(selectors.model_version_list(), version=version)
+        promoted = services.model_version_promote(
+            model_version=model_version,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ModelVersionSerializer(promoted).data)
+
+
+class ModelVersionRollback(APIView):
+    """Staff only: put back the version the current production version replaced."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="no version in production"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Roll production back to the previous version",
+    )
+    def post(self, request):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        restored = services.model_version_rollback(
+            actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(ModelVersionSerializer(restored).data)

@@ -34,6 +34,7 @@ from predictor.errors import (
     ServiceError,
 )
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
+from predictor.selectors import rollback_target
 
 logger = logging.getLogger(__name__)
 
@@ -634,29 +635,24 @@ def model_version_promote(
 
 
 def model_version_rollback(*, actor=None, actor_label: str = "", reason: str = "") -> ModelVersion:
-    """Put back the version that was in production before the current one.
+    """Put back the version that the current production version replaced when it was
+    promoted (``selectors.rollback_target``), in one transaction.
 
+    Repeated rollbacks walk back through the promotions: v3 → v2 → v1.
     Raises ``NoModelError`` when nothing is in production and ``LifecycleError`` when the
     current version has no predecessor.
     """
-    current = ModelVersion.objects.production().first()
-    if current is None:
-        raise NoModelError("no version is in production, so there is nothing to roll back")
-    event = (
-        ModelVersionEvent.objects.filter(
-            model_version=current,
-            action__in=[ModelVersionEvent.Action.PROMOTE, ModelVersionEvent.Action.ROLLBACK],
-            previous_production__isnull=False,
+    with transaction.atomic():
+        current = ModelVersion.objects.select_for_update().production().first()
+        if current is None:
+            raise NoModelError("no version is in production, so there is nothing to roll back")
+        target = rollback_target(current=current)
+        if target is None:
+            raise LifecycleError(f"v{current.version} has no previous production version")
+        return model_version_promote(
+            model_version=target,
+            actor=actor,
+            actor_label=actor_label,
+            reason=reason or f"rolled back from v{current.version}",
+            action=ModelVersionEvent.Action.ROLLBACK,
         )
-        .select_related("previous_production")
-        .first()
-    )
-    if event is None:
-        raise LifecycleError(f"v{current.version} has no previous production version")
-    return model_version_promote(
-        model_version=event.previous_production,
-        actor=actor,
-        actor_label=actor_label,
-        reason=reason or f"rolled back from v{current.version}",
-        action=ModelVersionEvent.Action.ROLLBACK,
-    )
