@@ -160,6 +160,9 @@ class ModelVersionList(generics.ListAPIView):
     def get_queryset(self):
         return selectors.model_version_list()
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "live": selectors.live_metrics()}
+
 
 class ModelVersionDetail(APIView):
     """One model version's card: metrics, leaderboard, subgroup errors, status history."""
@@ -175,7 +178,8 @@ class ModelVersionDetail(APIView):
         model_version = selectors.model_version_get(version=version)
         if model_version is None:
             raise NotFound(f"there is no model version {version}")
-        return Response(ModelVersionDetailSerializer(model_version).data)
+        context = {"request": request, "live": selectors.live_metrics()}
+        return Response(ModelVersionDetailSerializer(model_version, context=context).data)
 
 
 class PredictionOutcome(APIView):

@@ -233,3 +233,11 @@ def rollback_target(*, current: ModelVersion) -> ModelVersion | None:
         .first()
     )
     return event.previous_production if event else None
+
+
+def live_metrics() -> dict[int, dict]:
+    """All-time live accuracy and traffic per version, keyed by ModelVersion id (one
+    aggregated query; see ``monitoring.live_accuracy_by_version``)."""
+    from predictor import monitoring
+
+    return monitoring.live_accuracy_by_version(window=monitoring.window_from("all"))
