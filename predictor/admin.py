@@ -8,12 +8,17 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import F
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET
 
 from predictor import monitoring, selectors, services
 from predictor.errors import ServiceError
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
+
+# The product's name, not "Django administration", in the header and the tab title.
+admin.site.site_header = "studentperf administration"
+admin.site.site_title = "studentperf admin"
 
 
 class LifecycleReasonForm(forms.Form):
@@ -72,13 +77,35 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ("status", "name", "created_at")
     search_fields = ("version__exact", "name", "algorithm", "data_fingerprint")
     actions = ("promote", "roll_back")
+    # The stored JSON is evidence for audits, not reading matter: it starts folded, and the
+    # headline figures and a link to the public model card (which lays it all out) come first.
     fieldsets = (
-        (None, {"fields": ("version", "status", "name", "algorithm", "created_at")}),
-        ("Status history", {"fields": ("status_history",)}),
-        ("Held-out metrics", {"fields": ("metrics", "subgroup_errors", "interval_calibration")}),
         (
-            "How it was trained",
+            None,
             {
+                "fields": (
+                    "version",
+                    "status",
+                    "name",
+                    "algorithm",
+                    "created_at",
+                    "held_out",
+                    "model_card",
+                )
+            },
+        ),
+        ("Status history", {"fields": ("status_history",)}),
+        (
+            "Held-out metrics (as stored)",
+            {
+                "classes": ("collapse",),
+                "fields": ("metrics", "subgroup_errors", "interval_calibration"),
+            },
+        ),
+        (
+            "How it was trained (as stored)",
+            {
+                "classes": ("collapse",),
                 "fields": (
                     "params",
                     "leaderboard",
@@ -90,10 +117,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
                     "data_fingerprint",
                     "data_report",
                     "library_versions",
-                )
+                ),
             },
         ),
-        ("Artifact", {"fields": ("artifact_sha256", "artifact_bytes")}),
+        ("Artifact", {"classes": ("collapse",), "fields": ("artifact_sha256", "artifact_bytes")}),
     )
     readonly_fields = (
         "version",
@@ -101,6 +128,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "name",
         "algorithm",
         "created_at",
+        "held_out",
+        "model_card",
         "status_history",
         "metrics",
         "subgroup_errors",
@@ -129,8 +158,18 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        # Not Django's "Select model version to change": nobody edits a version here.
+        extra = {"title": "Model versions: compare, promote, roll back", **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"show_save": False, "show_save_and_continue": False, **(extra_context or {})}
+        extra = {
+            "title": "Model version",
+            "show_save": False,
+            "show_save_and_continue": False,
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra)
 
     @admin.display(description="held-out R²")
@@ -142,6 +181,25 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def test_mae(self, obj):
         value = (obj.metrics or {}).get("test_mae")
         return f"{value:.2f}" if value is not None else "—"
+
+    @admin.display(description="held-out figures")
+    def held_out(self, obj):
+        metrics = obj.metrics or {}
+        if "test_mae" not in metrics:
+            return "—"
+        return (
+            f"R² {metrics['test_r2']:.3f} · MAE {metrics['test_mae']:.2f} points · "
+            f"RMSE {metrics['test_rmse']:.2f} points · "
+            f"{metrics['interval_level']:.0%} range coverage {metrics['interval_coverage']:.1%}"
+        )
+
+    @admin.display(description="model card")
+    def model_card(self, obj):
+        return format_html(
+            '<a href="{}">v{}\'s model card</a>: errors by group, the search, the data.',
+            reverse("model-detail", args=[obj.version]),
+            obj.version,
+        )
 
     @admin.display(description="status changes (newest first)")
     def status_history(self, obj):
@@ -156,7 +214,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
         current = selectors.production_version()
         if current is not None and current.pk == target.pk:
             self.message_user(
-                request, f"v{target.version} is already in production.", messages.ERROR
+                request,
+                f"Nothing to do: v{target.version} is already in production.",
+                messages.ERROR,
             )
             return None
         return self._confirm(
@@ -182,7 +242,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if target is None:
             self.message_user(
                 request,
-                f"v{current.version} has no previous production version to roll back to.",
+                f"Nothing to roll back to: v{current.version} has no previous production version.",
                 messages.ERROR,
             )
             return None
@@ -191,7 +251,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         )
 
     def _confirm(self, request, queryset, *, action, current, target, verb):
-        """The intermediate page; on its POST, the one service call and a message."""
+        """The intermediate page; on its POST, the one service call and a message.
+
+        Messages never start with a version: the admin capitalises their first letter
+        (``|capfirst``), which would turn "v2" into "V2".
+        """
         form = LifecycleReasonForm(request.POST if request.POST.get("confirm") else None)
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"]
@@ -203,12 +267,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 else:
                     done = services.model_version_rollback(actor=request.user, reason=reason)
             except ServiceError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+                self.message_user(request, f"Nothing changed: {exc.message}.", messages.ERROR)
                 return None
             previous = f" (was v{current.version})" if current else ""
             self.message_user(
                 request,
-                f"v{done.version} is now in production{previous}. Every web process serves it "
+                f"Production is now v{done.version}{previous}. Every web process serves it "
                 "within a few seconds.",
                 messages.SUCCESS,
             )

@@ -67,9 +67,16 @@ def _frame(title: str, description: str, body: list[str]) -> str:
     )
 
 
-def _figure(svg: str, legend: Sequence[tuple[str, str]]) -> SafeString:
+def _figure(svg: str, legend: Sequence[tuple[str, str]], *, title: str) -> SafeString:
+    # On a phone the chart scrolls sideways (shrunk to fit, its ticks would be unreadable),
+    # so its box takes keyboard focus and is named for the region a screen reader lands in.
     # Every text in ``svg`` went through escape() and every number through a format spec.
-    return format_html('<div class="chart-wrap">{}</div>{}', mark_safe(svg), _legend(legend))  # noqa: S308
+    return format_html(
+        '<div class="chart-wrap" tabindex="0" role="region" aria-label="{}">{}</div>{}',
+        title,
+        mark_safe(svg),  # noqa: S308
+        _legend(legend),
+    )
 
 
 def _legend(series: Sequence[tuple[str, str]]) -> SafeString:
@@ -138,7 +145,7 @@ def stacked_bars(
         + ", ".join(f"{label} {sum(values)}" for label, _, values in series)
     )
     svg = _frame(title, description, body)
-    return _figure(svg, [(label, css) for label, css, _ in series])
+    return _figure(svg, [(label, css) for label, css, _ in series], title=title)
 
 
 def overlaid_histograms(
@@ -184,4 +191,4 @@ def overlaid_histograms(
         if any(shares)
     )
     svg = _frame(title, description, body)
-    return _figure(svg, [(label, css) for label, css, _ in series])
+    return _figure(svg, [(label, css) for label, css, _ in series], title=title)

@@ -94,6 +94,10 @@ class HistoryFilterForm(forms.Form):
     reference = forms.CharField(label="Reference contains", required=False, max_length=200)
     batch = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
+    # The reference (a student or a class) is what people search by; on a phone the fields
+    # stack, so it comes first and the dates last.
+    field_order = ("reference", "status", "channel", "model_version", "date_from", "date_to")
+
     def clean(self):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")

@@ -502,7 +502,7 @@ def alerts(
     """
     found = []
     if input_drift and input_drift["verdict"] == drift.DRIFT:
-        drifted = [r["feature"] for r in input_drift["features"] if r["drifted"]]
+        drifted = [_label(r["feature"]) for r in input_drift["features"] if r["drifted"]]
         found.append(
             f"input drift: {len(drifted)} of {len(input_drift['features'])} features differ "
             f"from v{input_drift['version']}'s training data (p < {drift.ALPHA}): "
@@ -510,7 +510,7 @@ def alerts(
         )
     for row in (input_drift or {}).get("features", []):
         if row["psi_level"] == "alert":
-            found.append(f"{row['feature']}: PSI {row['psi']:.2f} ≥ {drift.PSI_ALERT}")
+            found.append(f"{_label(row['feature'])}: PSI {row['psi']:.2f} ≥ {drift.PSI_ALERT}")
     if prediction_drift and prediction_drift["psi_level"] == "alert":
         found.append(
             f"predictions: PSI {prediction_drift['psi']:.2f} ≥ {drift.PSI_ALERT} against "
@@ -525,3 +525,9 @@ def alerts(
                 f"({item['live']['n']} real scores)"
             )
     return found
+
+
+def _label(feature: str) -> str:
+    # Alerts are read by people (dashboard, monitor_report): the form's label, not the column.
+    known = schema.FEATURES_BY_NAME.get(feature)
+    return known.label if known else feature

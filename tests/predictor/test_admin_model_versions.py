@@ -56,7 +56,7 @@ def test_confirming_promotes_and_audits_who_and_why(admin_client, admin_user, ca
     assert event.reason == "better on new data"
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == [
-        "v2 is now in production (was v1). Every web process serves it within a few seconds."
+        "Production is now v2 (was v1). Every web process serves it within a few seconds."
     ]
 
 
@@ -95,6 +95,14 @@ def test_the_version_page_shows_its_status_history(admin_client, production_mode
     assert 'class="status-history"' in page
     assert "v1 → v2" in page and "why not" in page and "boss" in page
     assert 'name="_save"' not in page
+
+
+def test_the_version_page_leads_with_its_figures_and_its_model_card(admin_client, production_model):
+    """Headline held-out figures and a link to /models/1/ come first; the raw JSON is folded."""
+    page = admin_client.get(f"{CHANGELIST}{production_model.pk}/change/").content.decode()
+    assert f"R² {production_model.metrics['test_r2']:.3f}" in page
+    assert '<a href="/models/1/">v1\'s model card</a>' in page
+    assert "Held-out metrics (as stored)" in page and "<details" in page
 
 
 def test_stored_predictions_can_be_viewed_but_not_changed_or_deleted(admin_client, db):

@@ -166,6 +166,10 @@ def test_shifted_traffic_shows_input_drift_on_the_shifted_features(db, productio
     assert result["verdict"] == drift.DRIFT
     report = monitoring.report(window=window())
     assert report["alerts"][0].startswith("input drift: 4 of 7 features")
+    # Read by people: the features' labels, not their column names.
+    assert report["alerts"][0].endswith(
+        "Lunch, Test preparation course, Reading score, Writing score"
+    )
 
 
 def test_prediction_drift_counts_the_production_versions_predictions(db, production_model):
