@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ from ml import schema
 from ml.errors import DataError
 
 MIN_ROWS = 50
+
+# A whole number as people type it: ASCII digits, optionally "+", "-" or a ".0" tail.
+SCORE_TEXT = re.compile(r"[+-]?[0-9]{1,6}(\.0*)?")
 
 
 @dataclass
@@ -143,8 +147,13 @@ def parse_score(value: object) -> int | None:
         return None
     if isinstance(value, (int, np.integer)):
         return int(value)
+    text = str(value).strip()
+    # Python's float() and int() also take "1_0", "７２" and "1e2": none is how a person
+    # writes a score, and "1_0" read as 10 would score the wrong student.
+    if not isinstance(value, (float, np.floating)) and not SCORE_TEXT.fullmatch(text):
+        return None
     try:
-        number = float(str(value).strip())
+        number = float(text)
     except ValueError:
         return None
     if not np.isfinite(number) or number != int(number):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,7 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -26,6 +28,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from predictor import exports, selectors, services, uploads
 from predictor.errors import ServiceError
 from predictor.models import Prediction
+from predictor.parsers import StrictJSONParser
 from predictor.serializers import (
     AuthTokenInputSerializer,
     AuthTokenSerializer,
@@ -46,9 +49,19 @@ ErrorSerializer = inline_serializer(
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}``."""
+    """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}`` and a
+    body over Django's upload limit → 413 (Django alone would answer an HTML 400)."""
     if isinstance(exc, ServiceError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "detail": f"the request body is larger than the limit of "
+                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes",
+                "code": "too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     return drf_exception_handler(exc, context)
 
 
@@ -247,7 +260,7 @@ def _upload_frame(request):
 class _AnswersInKind(APIView):
     """JSON by default, CSV for ``Accept: text/csv``; errors are always JSON."""
 
-    parser_classes = [JSONParser, CSVParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, CSVParser, MultiPartParser]
     renderer_classes = [JSONRenderer, CSVRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -337,7 +350,7 @@ class PredictionBatchDetail(_AnswersInKind):
 class PredictionOutcomeUpload(APIView):
     """Record many real scores at once, matched by prediction id or reference."""
 
-    parser_classes = [JSONParser, CSVParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, CSVParser, MultiPartParser]
 
     @extend_schema(
         request={

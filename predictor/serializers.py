@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ml import schema
+from ml.data import SCORE_TEXT
 from predictor.models import ModelVersion, ModelVersionEvent, Prediction
 
 
@@ -26,13 +27,25 @@ class ScoreField(serializers.IntegerField):
             self.fail("invalid")
         if isinstance(data, float) and not data.is_integer():
             self.fail("invalid")
+        if isinstance(data, str) and not SCORE_TEXT.fullmatch(data.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CategoryField(serializers.ChoiceField):
+    """A schema category, read as the CSV loader reads it: case and spacing do not matter
+    (``"Group B "`` is ``"group B"``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = schema.normalize_category(data)
         return super().to_internal_value(data)
 
 
 def schema_serializer_field(feature: schema.Feature) -> serializers.Field:
     """The DRF field for one schema feature."""
     if feature.is_categorical:
-        return serializers.ChoiceField(
+        return CategoryField(
             choices=list(feature.choices),
             help_text=feature.label,
             error_messages={

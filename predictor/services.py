@@ -6,6 +6,7 @@ Views and API views parse input, call one of these, and render what comes back.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 import uuid
@@ -39,6 +40,21 @@ from predictor.selectors import rollback_target
 logger = logging.getLogger(__name__)
 
 
+RAW_PAYLOAD_MAX_CHARS = 10_000
+
+
+def bounded_payload(raw):
+    """``raw`` as stored: unchanged when its JSON is at most ``RAW_PAYLOAD_MAX_CHARS``,
+    else its first characters, so a rejected megabyte body cannot grow the database."""
+    try:
+        text = json.dumps(raw, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return {"unserialisable": repr(raw)[:RAW_PAYLOAD_MAX_CHARS]}
+    if len(text) <= RAW_PAYLOAD_MAX_CHARS:
+        return raw
+    return {"truncated_json": text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
+
+
 def _attribution(owner, session_key: str | None) -> dict:
     if owner is not None and owner.is_authenticated:
         return {"owner": owner, "session_key": ""}
@@ -63,7 +79,7 @@ def prediction_create(
     """
     stored = {
         "channel": channel,
-        "raw_payload": raw_payload,
+        "raw_payload": bounded_payload(raw_payload),
         "reference": reference or "",
         **_attribution(owner, session_key),
         **features,
@@ -121,7 +137,7 @@ def prediction_reject(
     return Prediction.objects.create(
         status=Prediction.Status.REJECTED,
         channel=channel,
-        raw_payload=raw_payload,
+        raw_payload=bounded_payload(raw_payload),
         errors=errors,
         reference=(reference or "")[:200],
         **_attribution(owner, session_key),
