@@ -48,6 +48,10 @@ _EVENT_FIELDS = (
 )
 
 
+# A share of failed attempts above which monitor_report and the dashboard alert.
+FAILURE_ALERT_RATE = 0.05
+
+
 @dataclass(frozen=True)
 class Window:
     """A period to report on: ``since`` (``None`` for all time) up to ``until``.
@@ -105,6 +109,7 @@ def report(*, window: Window) -> dict:
     production = ModelVersion.objects.production().defer("artifact", "train_row_hashes").first()
     versions = model_versions(window=window)
     counted = volume(window=window)
+    totals = traffic(volume=counted)
     input_drift = feature_drift(window=window, production=production)
     predictions = prediction_drift(window=window, production=production)
     return {
@@ -116,7 +121,7 @@ def report(*, window: Window) -> dict:
             "bucket": window.bucket,
         },
         "production": _version_summary(production),
-        "traffic": traffic(volume=counted),
+        "traffic": totals,
         "volume": counted,
         "rejection_reasons": rejection_reasons(window=window),
         "latency": latency(window=window),
@@ -129,6 +134,7 @@ def report(*, window: Window) -> dict:
             input_drift=input_drift,
             prediction_drift=predictions,
             versions=versions,
+            traffic=totals,
         ),
     }
 
@@ -279,7 +285,9 @@ def latency(*, window: Window) -> dict:
     ``prediction_latency_idx`` index in order: no sort, and two numbers come back.
     """
     # ">= 0" rather than "is not null" lets the database count on the latency index alone.
-    rows = _scored(window).filter(latency_ms__gte=0)
+    # Batch rows carry their share of one vectorised call (microseconds each) and would
+    # drown the one-student latency people wait for, so they are left out.
+    rows = _scored(window).filter(latency_ms__gte=0).exclude(channel=Prediction.Channel.BATCH)
     if connection.vendor == "postgresql":
         return rows.aggregate(
             n=Count("*"), **{_pkey(p): _PercentileCont("latency_ms", p) for p in PERCENTILES}
@@ -493,14 +501,22 @@ def alerts(
     input_drift: dict | None,
     prediction_drift: dict | None,
     versions: list[dict],
+    traffic: dict | None = None,
 ) -> list[str]:
     """What crosses an alert line, in words (empty when all is well).
 
     Alert lines: the data set drifts (half or more of the features, p < 0.05); a feature's
     or the predictions' PSI reaches 0.25; the production version's live MAE exceeds 1.5 ×
-    its held-out MAE with at least 30 real scores (``ml.drift.accuracy_alert``).
+    its held-out MAE with at least 30 real scores (``ml.drift.accuracy_alert``); more than
+    ``FAILURE_ALERT_RATE`` of at least 30 attempts failed (no model, or the model raised).
     """
     found = []
+    if traffic and traffic["total"] >= drift.MIN_OUTCOMES:
+        if traffic["failure_rate"] > FAILURE_ALERT_RATE:
+            found.append(
+                f"failures: {traffic['failure_rate']:.0%} of {traffic['total']} attempts "
+                "failed (no model in production, or the model could not score)"
+            )
     if input_drift and input_drift["verdict"] == drift.DRIFT:
         drifted = [_label(r["feature"]) for r in input_drift["features"] if r["drifted"]]
         found.append(

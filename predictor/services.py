@@ -50,6 +50,10 @@ def bounded_payload(raw):
         text = json.dumps(raw, ensure_ascii=False)
     except (TypeError, ValueError):
         return {"unserialisable": repr(raw)[:RAW_PAYLOAD_MAX_CHARS]}
+    if "\\u0000" in text:
+        # PostgreSQL's jsonb cannot hold a NUL character; keep a visible stand-in instead.
+        text = text.replace("\\u0000", "\\ufffd")
+        raw = json.loads(text)
     if len(text) <= RAW_PAYLOAD_MAX_CHARS:
         return raw
     return {"truncated_json": text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
@@ -178,11 +182,14 @@ def prediction_create_batch(
         checked = validate_rows(frame)
     except DataError as exc:
         raise ServiceError(str(exc)) from None
-    headers = list(frame.attrs.get("source_headers", frame.columns))
+    headers = [str(h).replace("\x00", "") for h in frame.attrs.get("source_headers", frame.columns)]
     cells = frame.to_numpy(dtype=object, na_value=None).tolist()
     raw_rows = [dict(zip(headers, row, strict=True)) for row in cells]
     references = (
-        ["" if v is None else str(v).strip()[:200] for v in frame["reference"].tolist()]
+        [
+            "" if v is None else str(v).replace("\x00", "").strip()[:200]
+            for v in frame["reference"].tolist()
+        ]
         if "reference" in frame.columns
         else [""] * len(frame)
     )
@@ -221,7 +228,7 @@ def prediction_create_batch(
                 "status": Prediction.Status.OK if row.ok else Prediction.Status.REJECTED,
                 "errors": row.errors,
                 "batch_row": i,
-                "raw_payload": raw_rows[i],
+                "raw_payload": bounded_payload(raw_rows[i]),
                 "reference": references[i],
             }
         )

@@ -77,3 +77,19 @@ def test_a_body_over_the_upload_limit_is_a_json_413(api, production_model, setti
     response = api.post(URL, {**STUDENT, "reference": "x" * 5000}, format="json")
     assert response.status_code == 413
     assert "larger than the limit" in response.json()["detail"]
+
+
+def test_nul_characters_never_reach_the_database(api, production_model):
+    """A NUL in a JSON string (which PostgreSQL's jsonb refuses) is stored as U+FFFD."""
+    response = api.post(URL, {**STUDENT, "note": "a\x00b"}, format="json")
+    assert response.status_code == 201
+    assert Prediction.objects.get().raw_payload["note"] == "a\ufffdb"
+
+
+def test_a_batch_reference_with_a_nul_is_cleaned(api, production_model):
+    """Batch rows keep their reference without the NUL character."""
+    response = api.post(
+        "/api/v1/predictions/batch/", [{**STUDENT, "reference": "7B\x00 Ann"}], format="json"
+    )
+    assert response.status_code in (200, 201), response.content
+    assert Prediction.objects.get().reference == "7B Ann"

@@ -71,3 +71,13 @@ def test_an_unknown_window_is_a_usage_error(db):
     with pytest.raises(CommandError, match="24h, 7d, 30d, all") as raised:
         run("--window", "2w")
     assert raised.value.returncode == 1
+
+
+def test_it_alerts_when_most_attempts_fail(db):
+    """With no model in production every attempt fails: that is an alert, exit status 2."""
+    Prediction.objects.bulk_create(
+        [Prediction(channel="api", status="failed", errors={"model": "none"}) for _ in range(40)]
+    )
+    with pytest.raises(CommandError, match="failures: 100% of 40 attempts failed") as raised:
+        call_command("monitor_report", "--window", "24h", stdout=StringIO())
+    assert raised.value.returncode == 2
