@@ -511,12 +511,12 @@ def alerts(
     ``FAILURE_ALERT_RATE`` of at least 30 attempts failed (no model, or the model raised).
     """
     found = []
-    if traffic and traffic["total"] >= drift.MIN_OUTCOMES:
-        if traffic["failure_rate"] > FAILURE_ALERT_RATE:
-            found.append(
-                f"failures: {traffic['failure_rate']:.0%} of {traffic['total']} attempts "
-                "failed (no model in production, or the model could not score)"
-            )
+    enough = bool(traffic) and traffic["total"] >= drift.MIN_OUTCOMES
+    if enough and traffic["failure_rate"] > FAILURE_ALERT_RATE:
+        found.append(
+            f"failures: {traffic['failure_rate']:.0%} of {traffic['total']} attempts "
+            "failed (no model in production, or the model could not score)"
+        )
     if input_drift and input_drift["verdict"] == drift.DRIFT:
         drifted = [_label(r["feature"]) for r in input_drift["features"] if r["drifted"]]
         found.append(
