@@ -75,25 +75,44 @@ def read_csv_text(text: str) -> pd.DataFrame:
     """Parse CSV text into a frame of strings with canonical column names.
 
     Accepts comma- or semicolon-separated text, quoted or not, with or without a BOM.
-    Raises ``DataError`` for empty text or text that is not a table.
+    Blank lines are skipped. A row with more fields than the header keeps its row (cut to
+    the header's width) and is listed in ``frame.attrs["ragged_rows"]`` as
+    ``{row_index: n_fields}`` so that validation rejects it alone; a shorter row is padded
+    with empty cells. Raises ``DataError`` for empty text, a file without data rows, text
+    the csv module cannot read, or a column that appears twice.
     """
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise DataError("the file is empty")
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise DataError(f"the file is not a readable CSV table: {exc}") from None
-    return _canonical_columns(frame)
+        records = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise DataError(f"line {reader.line_num} is not readable CSV ({exc})") from None
+    if not records:
+        raise DataError("the file is empty")
+    header, width = records[0], len(records[0])
+    body, ragged = [], {}
+    for index, row in enumerate(records[1:]):
+        if len(row) > width:
+            ragged[index] = len(row)
+            row = row[:width]
+        body.append(row + [""] * (width - len(row)))
+    frame = pd.DataFrame(body, columns=header, dtype=str)
+    frame = _canonical_columns(frame)
+    frame.attrs["ragged_rows"] = ragged
+    return frame
+
+
+def ragged_row_error(frame: pd.DataFrame, index: int) -> str | None:
+    """The message for row ``index`` of a ``read_csv_text`` frame that had more fields
+    than its header, else ``None``."""
+    n_fields = frame.attrs.get("ragged_rows", {}).get(index)
+    if n_fields is None:
+        return None
+    return f"has {n_fields} fields; the header has {len(frame.columns)}"
 
 
 def _canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -270,6 +289,9 @@ def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
             else:
                 errors[name] = error
         rows.append(CheckedRow(values, errors))
+    for index in frame.attrs.get("ragged_rows", {}):
+        if index < len(rows):
+            rows[index].errors["row"] = ragged_row_error(frame, index)
     return rows
 
 
@@ -292,8 +314,11 @@ def validate_frame(
     report = DataReport(rows_read=len(frame))
     report.ignored_columns = [c for c in frame.columns if c not in required]
     kept = []
-    for record in frame[required].to_dict("records"):
+    for index, record in enumerate(frame[required].to_dict("records")):
         errors = row_errors(record, require_target=require_target)
+        if ragged_row_error(frame, index):
+            report.rejections["row with more fields than the header"] += 1
+            continue
         if errors:
             name, message = next(iter(errors.items()))
             report.rejections[rejection_reason(name, message)] += 1
