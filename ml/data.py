@@ -397,6 +397,22 @@ class OutcomeRow:
     errors: dict[str, str]
 
 
+def _coalesce_aliases(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
+    """Rename alias columns to their canonical name; where a file has both (``id`` and
+    ``prediction_id``), each row takes the first non-empty value, in column order."""
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        name = aliases.get(column, column)
+        values = frame[column]
+        if name in out.columns:
+            current = out[name]
+            empty = current.isna() | (current.astype(str).str.strip() == "")
+            out[name] = current.where(~empty, values)
+        else:
+            out[name] = values
+    return out
+
+
 def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
     """Read real math scores from a frame of raw cells (``read_csv_bytes``), in order.
 
@@ -405,7 +421,7 @@ def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
     else by reference. Raises ``DataError`` when the score column or both key columns
     are missing.
     """
-    frame = frame.rename(columns=lambda c: _OUTCOME_ALIASES.get(c, c))
+    frame = _coalesce_aliases(frame, _OUTCOME_ALIASES)
     if "actual_math_score" not in frame.columns:
         raise DataError("column 'actual_math_score' is missing (also read as 'math score')")
     if "prediction_id" not in frame.columns and "reference" not in frame.columns:
@@ -415,11 +431,12 @@ def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
         errors = {}
         raw_id = str(record.get("prediction_id") or "").strip()
         reference = str(record.get("reference") or "").strip()
-        prediction_id = parse_score(raw_id) if raw_id else None
+        plain_id = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18
+        prediction_id = int(raw_id) if plain_id else None
         if raw_id and (prediction_id is None or prediction_id < 1):
             errors["prediction_id"] = "must be a whole number above 0"
         if not raw_id and not reference:
-            errors["prediction_id"] = "give a prediction id or a reference"
+            errors["prediction_id"] = "is empty, and so is reference: give one of them"
         score_error = cell_error("actual_math_score", record["actual_math_score"])
         if score_error:
             errors["actual_math_score"] = score_error
