@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ from ml import schema
 from ml.errors import DataError
 
 MIN_ROWS = 50
+
+# A whole number as people type it: ASCII digits, optionally "+", "-" or a ".0" tail.
+SCORE_TEXT = re.compile(r"[+-]?[0-9]{1,6}(\.0*)?")
 
 
 @dataclass
@@ -71,25 +75,44 @@ def read_csv_text(text: str) -> pd.DataFrame:
     """Parse CSV text into a frame of strings with canonical column names.
 
     Accepts comma- or semicolon-separated text, quoted or not, with or without a BOM.
-    Raises ``DataError`` for empty text or text that is not a table.
+    Blank lines are skipped. A row with more fields than the header keeps its row (cut to
+    the header's width) and is listed in ``frame.attrs["ragged_rows"]`` as
+    ``{row_index: n_fields}`` so that validation rejects it alone; a shorter row is padded
+    with empty cells. Raises ``DataError`` for empty text, a file without data rows, text
+    the csv module cannot read, or a column that appears twice.
     """
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise DataError("the file is empty")
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise DataError(f"the file is not a readable CSV table: {exc}") from None
-    return _canonical_columns(frame)
+        records = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise DataError(f"line {reader.line_num} is not readable CSV ({exc})") from None
+    if not records:
+        raise DataError("the file is empty")
+    header, width = records[0], len(records[0])
+    body, ragged = [], {}
+    for index, row in enumerate(records[1:]):
+        if len(row) > width:
+            ragged[index] = len(row)
+            row = row[:width]
+        body.append(row + [""] * (width - len(row)))
+    frame = pd.DataFrame(body, columns=header, dtype=str)
+    frame = _canonical_columns(frame)
+    frame.attrs["ragged_rows"] = ragged
+    return frame
+
+
+def ragged_row_error(frame: pd.DataFrame, index: int) -> str | None:
+    """The message for row ``index`` of a ``read_csv_text`` frame that had more fields
+    than its header, else ``None``."""
+    n_fields = frame.attrs.get("ragged_rows", {}).get(index)
+    if n_fields is None:
+        return None
+    return f"has {n_fields} fields; the header has {len(frame.columns)}"
 
 
 def _canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -143,8 +166,13 @@ def parse_score(value: object) -> int | None:
         return None
     if isinstance(value, (int, np.integer)):
         return int(value)
+    text = str(value).strip()
+    # Python's float() and int() also take "1_0", "７２" and "1e2": none is how a person
+    # writes a score, and "1_0" read as 10 would score the wrong student.
+    if not isinstance(value, (float, np.floating)) and not SCORE_TEXT.fullmatch(text):
+        return None
     try:
-        number = float(str(value).strip())
+        number = float(text)
     except ValueError:
         return None
     if not np.isfinite(number) or number != int(number):
@@ -261,6 +289,9 @@ def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
             else:
                 errors[name] = error
         rows.append(CheckedRow(values, errors))
+    for index in frame.attrs.get("ragged_rows", {}):
+        if index < len(rows):
+            rows[index].errors["row"] = ragged_row_error(frame, index)
     return rows
 
 
@@ -283,8 +314,11 @@ def validate_frame(
     report = DataReport(rows_read=len(frame))
     report.ignored_columns = [c for c in frame.columns if c not in required]
     kept = []
-    for record in frame[required].to_dict("records"):
+    for index, record in enumerate(frame[required].to_dict("records")):
         errors = row_errors(record, require_target=require_target)
+        if ragged_row_error(frame, index):
+            report.rejections["row with more fields than the header"] += 1
+            continue
         if errors:
             name, message = next(iter(errors.items()))
             report.rejections[rejection_reason(name, message)] += 1
@@ -363,6 +397,22 @@ class OutcomeRow:
     errors: dict[str, str]
 
 
+def _coalesce_aliases(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
+    """Rename alias columns to their canonical name; where a file has both (``id`` and
+    ``prediction_id``), each row takes the first non-empty value, in column order."""
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        name = aliases.get(column, column)
+        values = frame[column]
+        if name in out.columns:
+            current = out[name]
+            empty = current.isna() | (current.astype(str).str.strip() == "")
+            out[name] = current.where(~empty, values)
+        else:
+            out[name] = values
+    return out
+
+
 def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
     """Read real math scores from a frame of raw cells (``read_csv_bytes``), in order.
 
@@ -371,7 +421,7 @@ def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
     else by reference. Raises ``DataError`` when the score column or both key columns
     are missing.
     """
-    frame = frame.rename(columns=lambda c: _OUTCOME_ALIASES.get(c, c))
+    frame = _coalesce_aliases(frame, _OUTCOME_ALIASES)
     if "actual_math_score" not in frame.columns:
         raise DataError("column 'actual_math_score' is missing (also read as 'math score')")
     if "prediction_id" not in frame.columns and "reference" not in frame.columns:
@@ -381,11 +431,12 @@ def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
         errors = {}
         raw_id = str(record.get("prediction_id") or "").strip()
         reference = str(record.get("reference") or "").strip()
-        prediction_id = parse_score(raw_id) if raw_id else None
+        plain_id = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18
+        prediction_id = int(raw_id) if plain_id else None
         if raw_id and (prediction_id is None or prediction_id < 1):
             errors["prediction_id"] = "must be a whole number above 0"
         if not raw_id and not reference:
-            errors["prediction_id"] = "give a prediction id or a reference"
+            errors["prediction_id"] = "is empty, and so is reference: give one of them"
         score_error = cell_error("actual_math_score", record["actual_math_score"])
         if score_error:
             errors["actual_math_score"] = score_error

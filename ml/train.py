@@ -213,6 +213,8 @@ def train(
     ``progress``: called with a line of text as each stage ends.
     Raises ``ValueError`` when the frame is too small to split and cross-validate.
     """
+    if frame[schema.TARGET].nunique() < 2:
+        raise ValueError(f"{schema.TARGET} has the same value in every row: nothing to learn")
     started = time.perf_counter()
     say = progress or (lambda message: None)
     chosen = [CANDIDATES_BY_NAME[n] for n in candidates] if candidates else list(CANDIDATES)

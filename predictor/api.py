@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -18,7 +19,8 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
@@ -27,6 +29,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from predictor import exports, selectors, services, uploads
 from predictor.errors import ServiceError
 from predictor.models import Prediction
+from predictor.parsers import StrictJSONParser
 from predictor.serializers import (
     AuthTokenInputSerializer,
     AuthTokenSerializer,
@@ -49,16 +52,17 @@ ErrorSerializer = inline_serializer(
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}``, and
-    any other exception → a logged traceback and a JSON 500 that names the request id,
-    never the traceback."""
+    """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}``, a
+    body over Django's upload limit → 413 (Django alone would answer an HTML 400), and any
+    other exception → a logged traceback and a JSON 500 that names the request id, never
+    the traceback."""
     if isinstance(exc, ServiceError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {
-                "detail": f"request body too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE}"
-                " bytes",
+                "detail": f"the request body is larger than the limit of "
+                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes",
                 "code": "too_large",
             },
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -196,6 +200,9 @@ class ModelVersionList(generics.ListAPIView):
     def get_queryset(self):
         return selectors.model_version_list()
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "live": selectors.live_metrics()}
+
 
 class ModelVersionDetail(APIView):
     """One model version's card: metrics, leaderboard, subgroup errors, status history."""
@@ -211,7 +218,8 @@ class ModelVersionDetail(APIView):
         model_version = selectors.model_version_get(version=version)
         if model_version is None:
             raise NotFound(f"there is no model version {version}")
-        return Response(ModelVersionDetailSerializer(model_version).data)
+        context = {"request": request, "live": selectors.live_metrics()}
+        return Response(ModelVersionDetailSerializer(model_version, context=context).data)
 
 
 class PredictionOutcome(APIView):
@@ -279,7 +287,7 @@ def _upload_frame(request):
 class _AnswersInKind(APIView):
     """JSON by default, CSV for ``Accept: text/csv``; errors are always JSON."""
 
-    parser_classes = [JSONParser, CSVParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, CSVParser, MultiPartParser]
     renderer_classes = [JSONRenderer, CSVRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -369,7 +377,7 @@ class PredictionBatchDetail(_AnswersInKind):
 class PredictionOutcomeUpload(APIView):
     """Record many real scores at once, matched by prediction id or reference."""
 
-    parser_classes = [JSONParser, CSVParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, CSVParser, MultiPartParser]
 
     @extend_schema(
         request={
@@ -426,3 +434,64 @@ def _jsonable(payload):
     if hasattr(payload, "dict"):
         return payload.dict()
     return payload
+
+
+class LifecycleInputSerializer(serializers.Serializer):
+    """Why a version is promoted or rolled back; kept in the audit trail."""
+
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+LIFECYCLE_ERRORS = {
+    403: OpenApiResponse(ErrorSerializer, description="not signed in as staff"),
+    409: OpenApiResponse(ErrorSerializer, description="the change cannot be made, and why"),
+}
+
+
+class ModelVersionPromote(APIView):
+    """Staff only: make a version the one in production (the previous one is archived)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            404: OpenApiResponse(description="no such version"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Promote a model version to production",
+    )
+    def post(self, request, version: int):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        model_version = get_object_or_404(selectors.model_version_list(), version=version)
+        promoted = services.model_version_promote(
+            model_version=model_version,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ModelVersionSerializer(promoted).data)
+
+
+class ModelVersionRollback(APIView):
+    """Staff only: put back the version the current production version replaced."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="no version in production"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Roll production back to the previous version",
+    )
+    def post(self, request):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        restored = services.model_version_rollback(
+            actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(ModelVersionSerializer(restored).data)

@@ -45,6 +45,12 @@ urlpatterns = [
     path("auth/token/", api.AuthTokenCreate.as_view(), name="api-auth-token"),
     path("models/", api.ModelVersionList.as_view(), name="api-model-list"),
     path("models/<int:version>/", api.ModelVersionDetail.as_view(), name="api-model-detail"),
+    path(
+        "models/<int:version>/promote/",
+        api.ModelVersionPromote.as_view(),
+        name="api-model-promote",
+    ),
+    path("models/rollback/", api.ModelVersionRollback.as_view(), name="api-model-rollback"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", swagger_docs, name="api-docs"),
 ]

@@ -58,7 +58,10 @@ class Reason:
 
     @property
     def direction(self) -> str:
-        return "up" if self.points > 0 else "down" if self.points < 0 else "none"
+        # By the shown value: a push of -0.03 reads "0.0 points" and must not be coloured
+        # as a loss.
+        shown = round(self.points, 1)
+        return "up" if shown > 0 else "down" if shown < 0 else "none"
 
 
 def reasons(features: dict, contributions: dict) -> list[Reason]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from django import forms
 
 from ml import schema
+from ml.data import SCORE_TEXT
 from predictor.models import Prediction
+
+
+class ScoreFormField(forms.IntegerField):
+    """A 0–100 score typed with ASCII digits (Django's IntegerField also takes "1_0" as 10)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not SCORE_TEXT.fullmatch(value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 def schema_form_field(feature: schema.Feature) -> forms.Field:
@@ -15,7 +25,7 @@ def schema_form_field(feature: schema.Feature) -> forms.Field:
             label=feature.label,
             choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
         )
-    return forms.IntegerField(
+    return ScoreFormField(
         label=feature.label,
         min_value=schema.SCORE_MIN,
         max_value=schema.SCORE_MAX,
@@ -93,6 +103,10 @@ class HistoryFilterForm(forms.Form):
     )
     reference = forms.CharField(label="Reference contains", required=False, max_length=200)
     batch = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    # The reference (a student or a class) is what people search by; on a phone the fields
+    # stack, so it comes first and the dates last.
+    field_order = ("reference", "status", "channel", "model_version", "date_from", "date_to")
 
     def clean(self):
         cleaned = super().clean()

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ml import schema
@@ -191,4 +191,53 @@ def model_version_card(*, version: int) -> ModelVersionCard | None:
 
 
 def production_version() -> ModelVersion | None:
+    """The version in production (artifact bytes not loaded), or ``None``."""
     return ModelVersion.objects.production().defer("artifact").first()
+
+
+def model_version_events(*, model_version: ModelVersion) -> QuerySet[ModelVersionEvent]:
+    """Status changes that involve ``model_version`` (as the new or the replaced production
+    version), newest first, with both versions and the actor joined."""
+    return (
+        ModelVersionEvent.objects.filter(
+            Q(model_version=model_version) | Q(previous_production=model_version)
+        )
+        .select_related("model_version", "previous_production", "actor")
+        .only(
+            "created_at",
+            "action",
+            "reason",
+            "actor_label",
+            "model_version__version",
+            "previous_production__version",
+            "actor__username",
+        )
+    )
+
+
+def rollback_target(*, current: ModelVersion) -> ModelVersion | None:
+    """The version a rollback from ``current`` restores: the one ``current`` replaced when it
+    was last *promoted*, or ``None``.
+
+    Rollbacks do not count, so repeated rollbacks walk back through the promotions
+    (v3 → v2 → v1) instead of toggling between the last two versions.
+    """
+    event = (
+        ModelVersionEvent.objects.filter(
+            model_version=current,
+            action=ModelVersionEvent.Action.PROMOTE,
+            previous_production__isnull=False,
+        )
+        .select_related("previous_production")
+        .defer("previous_production__artifact", "previous_production__train_row_hashes")
+        .first()
+    )
+    return event.previous_production if event else None
+
+
+def live_metrics() -> dict[int, dict]:
+    """All-time live accuracy and traffic per version, keyed by ModelVersion id (one
+    aggregated query; see ``monitoring.live_accuracy_by_version``)."""
+    from predictor import monitoring
+
+    return monitoring.live_accuracy_by_version(window=monitoring.window_from("all"))

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ml import schema
+from ml.data import SCORE_TEXT
 from predictor.models import ModelVersion, ModelVersionEvent, Prediction
 
 
@@ -28,13 +29,25 @@ class ScoreField(serializers.IntegerField):
             self.fail("invalid")
         if isinstance(data, float) and not data.is_integer():
             self.fail("invalid")
+        if isinstance(data, str) and not SCORE_TEXT.fullmatch(data.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CategoryField(serializers.ChoiceField):
+    """A schema category, read as the CSV loader reads it: case and spacing do not matter
+    (``"Group B "`` is ``"group B"``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = schema.normalize_category(data)
         return super().to_internal_value(data)
 
 
 def schema_serializer_field(feature: schema.Feature) -> serializers.Field:
     """The DRF field for one schema feature."""
     if feature.is_categorical:
-        return serializers.ChoiceField(
+        return CategoryField(
             choices=list(feature.choices),
             help_text=feature.label,
             error_messages={
@@ -137,6 +150,19 @@ class PredictionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         return obj.model_version.version if obj.model_version_id else None
 
 
+class LiveMetricsSerializer(serializers.Serializer):
+    """How a version did in production, on predictions whose real score was recorded."""
+
+    served = serializers.IntegerField(help_text="predictions this version scored")
+    n = serializers.IntegerField(help_text="of those, how many have a recorded real score")
+    mae = serializers.FloatField(allow_null=True, help_text="live mean absolute error, points")
+    rmse = serializers.FloatField(allow_null=True, help_text="live RMSE, points")
+    r2 = serializers.FloatField(allow_null=True, help_text="live R² (null below 2 outcomes)")
+    coverage = serializers.FloatField(
+        allow_null=True, help_text="fraction of real scores inside their 90% interval"
+    )
+
+
 class ModelMetricsSerializer(serializers.Serializer):
     """Scores of a model version. ``test_*`` and ``interval_*`` are measured once on the
     held-out split, which no choice and no calibration saw."""
@@ -155,6 +181,9 @@ class ModelMetricsSerializer(serializers.Serializer):
     )
     interval_width = serializers.FloatField(
         help_text="mean width of the held-out intervals after clipping, points"
+    )
+    live = LiveMetricsSerializer(
+        required=False, help_text="live figures from recorded real scores, all time"
     )
 
 
@@ -267,6 +296,15 @@ class ModelVersionSerializer(serializers.ModelSerializer):
             "artifact_sha256",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        """Adds ``metrics.live`` from the ``live`` context (``selectors.live_metrics()``)."""
+        data = super().to_representation(instance)
+        live = self.context.get("live")
+        if live is not None:
+            empty = {"served": 0, "n": 0, "mae": None, "rmse": None, "r2": None, "coverage": None}
+            data["metrics"]["live"] = live.get(instance.pk, empty)
+        return data
 
 
 class PredictionFilterSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ Views and API views parse input, call one of these, and render what comes back.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 import uuid
@@ -34,8 +35,28 @@ from predictor.errors import (
     ServiceError,
 )
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
+from predictor.selectors import rollback_target
 
 logger = logging.getLogger(__name__)
+
+
+RAW_PAYLOAD_MAX_CHARS = 10_000
+
+
+def bounded_payload(raw):
+    """``raw`` as stored: unchanged when its JSON is at most ``RAW_PAYLOAD_MAX_CHARS``,
+    else its first characters, so a rejected megabyte body cannot grow the database."""
+    try:
+        text = json.dumps(raw, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return {"unserialisable": repr(raw)[:RAW_PAYLOAD_MAX_CHARS]}
+    if "\\u0000" in text:
+        # PostgreSQL's jsonb cannot hold a NUL character; keep a visible stand-in instead.
+        text = text.replace("\\u0000", "\\ufffd")
+        raw = json.loads(text)
+    if len(text) <= RAW_PAYLOAD_MAX_CHARS:
+        return raw
+    return {"truncated_json": text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
 
 
 def _attribution(owner, session_key: str | None) -> dict:
@@ -62,7 +83,7 @@ def prediction_create(
     """
     stored = {
         "channel": channel,
-        "raw_payload": raw_payload,
+        "raw_payload": bounded_payload(raw_payload),
         "reference": reference or "",
         **_attribution(owner, session_key),
         **features,
@@ -121,7 +142,7 @@ def prediction_reject(
     return Prediction.objects.create(
         status=Prediction.Status.REJECTED,
         channel=channel,
-        raw_payload=raw_payload,
+        raw_payload=bounded_payload(raw_payload),
         errors=errors,
         reference=(reference or "")[:200],
         **_attribution(owner, session_key),
@@ -162,11 +183,14 @@ def prediction_create_batch(
         checked = validate_rows(frame)
     except DataError as exc:
         raise ServiceError(str(exc)) from None
-    headers = list(frame.attrs.get("source_headers", frame.columns))
+    headers = [str(h).replace("\x00", "") for h in frame.attrs.get("source_headers", frame.columns)]
     cells = frame.to_numpy(dtype=object, na_value=None).tolist()
     raw_rows = [dict(zip(headers, row, strict=True)) for row in cells]
     references = (
-        ["" if v is None else str(v).strip()[:200] for v in frame["reference"].tolist()]
+        [
+            "" if v is None else str(v).replace("\x00", "").strip()[:200]
+            for v in frame["reference"].tolist()
+        ]
         if "reference" in frame.columns
         else [""] * len(frame)
     )
@@ -205,7 +229,7 @@ def prediction_create_batch(
                 "status": Prediction.Status.OK if row.ok else Prediction.Status.REJECTED,
                 "errors": row.errors,
                 "batch_row": i,
-                "raw_payload": raw_rows[i],
+                "raw_payload": bounded_payload(raw_rows[i]),
                 "reference": references[i],
             }
         )
@@ -638,29 +662,24 @@ def model_version_promote(
 
 
 def model_version_rollback(*, actor=None, actor_label: str = "", reason: str = "") -> ModelVersion:
-    """Put back the version that was in production before the current one.
+    """Put back the version that the current production version replaced when it was
+    promoted (``selectors.rollback_target``), in one transaction.
 
+    Repeated rollbacks walk back through the promotions: v3 → v2 → v1.
     Raises ``NoModelError`` when nothing is in production and ``LifecycleError`` when the
     current version has no predecessor.
     """
-    current = ModelVersion.objects.production().first()
-    if current is None:
-        raise NoModelError("no version is in production, so there is nothing to roll back")
-    event = (
-        ModelVersionEvent.objects.filter(
-            model_version=current,
-            action__in=[ModelVersionEvent.Action.PROMOTE, ModelVersionEvent.Action.ROLLBACK],
-            previous_production__isnull=False,
+    with transaction.atomic():
+        current = ModelVersion.objects.select_for_update().production().first()
+        if current is None:
+            raise NoModelError("no version is in production, so there is nothing to roll back")
+        target = rollback_target(current=current)
+        if target is None:
+            raise LifecycleError(f"v{current.version} has no previous production version")
+        return model_version_promote(
+            model_version=target,
+            actor=actor,
+            actor_label=actor_label,
+            reason=reason or f"rolled back from v{current.version}",
+            action=ModelVersionEvent.Action.ROLLBACK,
         )
-        .select_related("previous_production")
-        .first()
-    )
-    if event is None:
-        raise LifecycleError(f"v{current.version} has no previous production version")
-    return model_version_promote(
-        model_version=event.previous_production,
-        actor=actor,
-        actor_label=actor_label,
-        reason=reason or f"rolled back from v{current.version}",
-        action=ModelVersionEvent.Action.ROLLBACK,
-    )

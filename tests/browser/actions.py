@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from ml import schema
 
 
@@ -14,3 +16,13 @@ def fill_prediction_form(page, student: dict) -> None:
             field.select_option(label=schema.category_label(value))
         else:
             field.fill(str(value))
+
+
+def log_in(page, username: str, password: str) -> None:
+    """From any page of the site: the menu's "Log in", the form, back logged in."""
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Log in").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(nav.get_by_role("button", name=f"Log out {username}")).to_be_visible()

@@ -123,3 +123,26 @@ def test_it_says_when_the_file_does_not_exist(tmp_path):
     """A wrong path is named in the error."""
     with pytest.raises(DataError, match="no such file"):
         load_dataset(tmp_path / "nope.csv")
+
+
+def test_a_row_with_too_many_fields_is_rejected_alone(tmp_path):
+    """One ragged line drops that row, counted by reason; the others are kept."""
+    path = tmp_path / "students.csv"
+    make_students(60, seed=7).to_csv(path, index=False)
+    lines = path.read_text().splitlines()
+    lines[5] += ",extra,cells"
+    lines.insert(8, "")  # a blank line is not a student
+    path.write_text("\n".join(lines) + "\n")
+    clean, report = load_dataset(path)
+    assert report.rows_read == 60 and len(clean) == 59
+    assert report.rejections["row with more fields than the header"] == 1
+
+
+def test_a_column_named_twice_is_refused(tmp_path):
+    """Two 'gender' columns are ambiguous: a plain error, not a silent pick."""
+    path = tmp_path / "students.csv"
+    frame = make_students(60, seed=8)
+    frame.insert(1, "Gender", frame["gender"])
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match="column 'gender' appears more than once"):
+        load_dataset(path)

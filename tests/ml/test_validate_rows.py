@@ -72,7 +72,7 @@ def test_outcome_rows_read_ids_references_and_scores():
     assert (rows[0].prediction_id, rows[0].actual_math_score, rows[0].errors) == (3, 70, {})
     assert (rows[1].prediction_id, rows[1].reference) == (None, "7B-01")
     assert rows[2].errors == {"prediction_id": "must be a whole number above 0"}
-    assert rows[3].errors == {"prediction_id": "give a prediction id or a reference"}
+    assert rows[3].errors == {"prediction_id": "is empty, and so is reference: give one of them"}
     assert rows[4].errors == {"actual_math_score": "must be between 0 and 100"}
 
 

@@ -19,6 +19,7 @@ METRICS = {
     "interval_half_width",
     "interval_coverage",
     "interval_width",
+    "live",
 }
 
 
@@ -98,3 +99,21 @@ def test_the_schema_validates_without_warnings(tmp_path, db):
     }
     assert set(components["Interval"]["properties"]) == {"low", "high", "level"}
     assert set(components["Contributions"]["properties"]) == set(schema.FEATURE_NAMES)
+
+
+def test_the_model_list_carries_live_figures_once_real_scores_arrive(client, production_model):
+    """metrics.live counts served predictions and computes MAE from recorded real scores."""
+    from predictor.models import Prediction
+    from tests.factories import STUDENT
+
+    for actual in (60, 70):
+        response = client.post("/api/v1/predictions/", STUDENT, content_type="application/json")
+        assert response.status_code == 201
+        Prediction.objects.filter(pk=response.json()["id"]).update(actual_math_score=actual)
+    client.post("/api/v1/predictions/", STUDENT, content_type="application/json")
+    predicted = Prediction.objects.first().predicted_math_score
+    live = client.get("/api/v1/models/").json()[0]["metrics"]["live"]
+    assert live["served"] == 3 and live["n"] == 2
+    assert live["mae"] == pytest.approx((abs(60 - predicted) + abs(70 - predicted)) / 2)
+    detail = client.get(f"/api/v1/models/{production_model.version}/").json()
+    assert detail["metrics"]["live"]["n"] == 2

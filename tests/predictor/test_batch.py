@@ -244,3 +244,17 @@ def test_the_batch_page_explains_a_bad_file(client, production_model):
     assert response.status_code == 400
     assert "column &#x27;race_ethnicity&#x27; is missing" in response.content.decode()
     assert not Prediction.objects.exists()
+
+
+def test_a_ragged_row_is_rejected_alone(api, production_model):
+    """A line with more fields than the header is one rejected row; the file still scores."""
+    lines = class_csv(5).splitlines()
+    lines[3] += ",surplus"
+    response = api.post(
+        URL, "\n".join(lines) + "\n", content_type="text/csv", HTTP_ACCEPT="text/csv"
+    )
+    assert response.status_code == 201, response.content
+    rows = read_csv(response.content.decode())
+    assert [r["status"] for r in rows] == ["ok", "ok", "rejected", "ok", "ok"]
+    assert "has 10 fields; the header has 9" in rows[2]["error"]
+    assert Prediction.objects.count() == 5

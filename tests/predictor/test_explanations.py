@@ -32,6 +32,13 @@ def test_reasons_are_in_plain_words_sorted_by_size():
     assert reasons[2].text == "Gender: female" and reasons[2].direction == "down"
 
 
+def test_a_push_that_rounds_to_zero_points_is_neither_up_nor_down():
+    """-0.03 reads "0.0 points", so it is not coloured as a loss."""
+    reasons = explanations.reasons(STUDENT, {**CONTRIBUTIONS, "gender": -0.03})
+    tiny = next(r for r in reasons if r.feature == "gender")
+    assert tiny.points_text == "0.0 points" and tiny.direction == "none"
+
+
 def test_reason_bars_grow_from_the_centre_and_the_largest_fills_its_half():
     """Up bars start at 50%, down bars end there; the largest is 48% long."""
     by_feature = {r.feature: r for r in explanations.reasons(STUDENT, CONTRIBUTIONS)}

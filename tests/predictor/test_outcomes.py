@@ -173,3 +173,25 @@ def test_the_api_takes_a_json_list_of_scores(api, alice):
     assert body["rows"][2]["message"] == "actual_math_score must be a whole number"
     assert Prediction.objects.get(pk=first.pk).actual_math_score == 55
     assert Prediction.objects.get(pk=second.pk).actual_math_score == 66
+
+
+def test_rows_may_name_their_prediction_by_id_or_prediction_id(production_model):
+    """A file mixing `id` and `prediction_id` keys reads both, not just the last column."""
+    from predictor.models import Prediction
+    from tests.factories import STUDENT
+
+    api = APIClient()
+    first = api.post("/api/v1/predictions/", STUDENT, format="json").json()["id"]
+    second = api.post("/api/v1/predictions/", STUDENT, format="json").json()["id"]
+    for pk in (first, second):
+        Prediction.objects.filter(pk=pk).update(session_key="", owner=None)
+    staff = User.objects.create_user("lead", password="pw-lead-12345", is_staff=True)
+    api.force_authenticate(staff)
+    rows = [
+        {"prediction_id": first, "actual_math_score": 60},
+        {"id": second, "actual_math_score": 61},
+    ]
+    response = api.post("/api/v1/predictions/outcomes/", rows, format="json")
+    assert response.status_code == 200, response.content
+    actual = dict(Prediction.objects.values_list("pk", "actual_math_score"))
+    assert actual == {first: 60, second: 61}

@@ -81,3 +81,27 @@ def test_an_unknown_candidate_is_refused(db, csv_path):
     """--candidates with a typo names the choices."""
     with pytest.raises(CommandError, match="unknown candidate 'lasso'"):
         run("--data", str(csv_path), "--candidates", "lasso")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--seed", "-1"), "--seed must be between 0 and"),
+        (("--seed", "99999999999"), "--seed must be between 0 and"),
+        (("--jobs", "0"), "--jobs must be a positive number"),
+    ],
+)
+def test_out_of_range_options_get_a_plain_message(db, csv_path, args, message):
+    """Seeds and job counts scikit-learn would refuse are refused first, in plain words."""
+    with pytest.raises(CommandError, match=message):
+        run("--data", str(csv_path), "--quick", *args)
+
+
+def test_a_constant_target_is_refused_plainly(db, tmp_path):
+    """A file where every math_score is the same has nothing to learn from."""
+    path = tmp_path / "flat.csv"
+    frame = make_students(80, seed=2)
+    frame["math_score"] = 50
+    frame.to_csv(path, index=False)
+    with pytest.raises(CommandError, match="math_score has the same value in every row"):
+        run("--data", str(path), "--quick", "--candidates", "ridge", "--jobs", "1")

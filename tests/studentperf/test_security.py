@@ -176,5 +176,5 @@ def test_it_refuses_a_body_over_the_upload_limit(db, production_model, settings)
     payload = {**STUDENT, "reference": "x" * 5_000}
     response = Client().post("/api/v1/predictions/", payload, content_type="application/json")
     assert response.status_code == 413
-    assert "2000 bytes" in response.json()["detail"]
+    assert "2,000 bytes" in response.json()["detail"]
     assert Prediction.objects.filter(status="ok").count() == 0

@@ -49,6 +49,10 @@ class Command(BaseCommand):
         if options["if_none"] and ModelVersion.objects.production().exists():
             self.stdout.write("A model version is already in production; nothing to do.")
             return
+        if not 0 <= options["seed"] < 2**32:
+            raise CommandError(f"--seed must be between 0 and {2**32 - 1}")
+        if options["jobs"] == 0 or options["jobs"] < -1:
+            raise CommandError("--jobs must be a positive number of processes, or -1 for all cores")
         candidates = [c.strip() for c in options["candidates"].split(",") if c.strip()]
         unknown = [c for c in candidates if c not in CANDIDATES_BY_NAME]
         if unknown:

@@ -1,0 +1,41 @@
+"""A JSON parser that refuses what Python's json module would turn into a crash later."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # 1e400 parses as inf, which no score can be and JSON columns cannot store.
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class StrictJSONParser(JSONParser):
+    """DRF's JSONParser, but numbers must be finite (``1e400``, ``NaN`` and ``Infinity`` are
+    refused) and nesting deeper than Python's recursion limit is a ``ParseError`` (400)
+    instead of a ``RecursionError`` (500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = stream.read().decode(encoding) if stream is not None else ""
+            return json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply") from None
+        except UnicodeDecodeError:
+            raise ParseError(f"JSON parse error - the body is not {encoding} text") from None
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None

@@ -1,0 +1,95 @@
+"""Hostile or odd request bodies get a plain 4xx, never a 500, and bounded storage."""
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from predictor.models import Prediction
+from tests.factories import STUDENT
+
+URL = "/api/v1/predictions/"
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 50_000 + "]" * 50_000,
+        '{"a":' * 20_000 + "1" + "}" * 20_000,
+    ],
+)
+def test_deeply_nested_json_is_a_400_not_a_500(api, production_model, body):
+    """Nesting past Python's recursion limit is a parse error, recorded as rejected."""
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+    assert Prediction.objects.get().status == "rejected"
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "NaN", "Infinity"])
+def test_non_finite_numbers_are_a_400_anywhere_in_the_body(api, production_model, number):
+    """1e400 (inf once parsed) and NaN are refused even in an ignored extra field."""
+    body = json.dumps(STUDENT)[:-1] + f', "extra": {number}}}'
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+    assert Prediction.objects.get().status == "rejected"
+
+
+@pytest.mark.parametrize("score", ["1_0", "７２", "٧٢", "1e2", " 72x"])
+def test_scores_must_be_plain_digits(api, production_model, score):
+    """Python's int() reads "1_0" as 10 and "７２" as 72; a score field does not."""
+    response = api.post(URL, {**STUDENT, "reading_score": score}, format="json")
+    assert response.status_code == 400
+    assert response.json()["reading_score"] == ["must be a whole number"]
+
+
+def test_categories_are_read_like_the_csv_loader_reads_them(api, production_model):
+    """ "Group B", " MALE " and "Bachelor's Degree" mean the schema's values, as in a batch."""
+    payload = {
+        **STUDENT,
+        "race_ethnicity": "Group  b",
+        "gender": " MALE ",
+        "parental_level_of_education": "Bachelor's Degree",
+    }
+    response = api.post(URL, payload, format="json")
+    assert response.status_code == 201, response.content
+    row = Prediction.objects.get()
+    assert (row.race_ethnicity, row.gender) == ("group B", "male")
+
+
+def test_a_huge_rejected_body_is_stored_truncated(api, production_model):
+    """A 1 MB reference is refused, and the stored raw payload is cut to a bounded size."""
+    response = api.post(URL, {**STUDENT, "reference": "x" * 1_000_000}, format="json")
+    assert response.status_code == 400 and "reference" in response.json()
+    stored = Prediction.objects.get().raw_payload
+    assert stored["length"] > 1_000_000 and len(stored["truncated_json"]) == 10_000
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(api, production_model, settings):
+    """Past DATA_UPLOAD_MAX_MEMORY_SIZE the answer is 413 JSON, not Django's HTML 400."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(URL, {**STUDENT, "reference": "x" * 5000}, format="json")
+    assert response.status_code == 413
+    assert "larger than the limit" in response.json()["detail"]
+
+
+def test_nul_characters_never_reach_the_database(api, production_model):
+    """A NUL in a JSON string (which PostgreSQL's jsonb refuses) is stored as U+FFFD."""
+    response = api.post(URL, {**STUDENT, "note": "a\x00b"}, format="json")
+    assert response.status_code == 201
+    assert Prediction.objects.get().raw_payload["note"] == "a\ufffdb"
+
+
+def test_a_batch_reference_with_a_nul_is_cleaned(api, production_model):
+    """Batch rows keep their reference without the NUL character."""
+    response = api.post(
+        "/api/v1/predictions/batch/", [{**STUDENT, "reference": "7B\x00 Ann"}], format="json"
+    )
+    assert response.status_code in (200, 201), response.content
+    assert Prediction.objects.get().reference == "7B Ann"

@@ -1,0 +1,47 @@
+"""manage.py simulate_traffic: realistic synthetic history for the dashboard."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Avg
+from django.utils import timezone
+
+from predictor.models import Prediction
+
+
+def test_it_writes_a_realistic_mix_with_a_drifted_period(production_model):
+    """600 attempts over 10 days: all channels and outcomes, real scores, a shifted tail."""
+    out = StringIO()
+    call_command(
+        "simulate_traffic", "--rows", "600", "--days", "10", "--drift", "--seed", "3", stdout=out
+    )
+    assert "Wrote 600 attempts" in out.getvalue()
+    rows = Prediction.objects.all()
+    assert rows.count() == 600
+    assert set(rows.values_list("channel", flat=True)) == {"api", "form", "batch"}
+    assert {"ok", "rejected"} <= set(rows.values_list("status", flat=True))
+    assert (
+        rows.filter(status="rejected").exclude(errors={}).count()
+        == rows.filter(status="rejected").count()
+    )
+    assert rows.filter(actual_math_score__isnull=False, status="ok").exists()
+    assert not rows.filter(status="ok", model_version__isnull=True).exists()
+    assert rows.exclude(reference__startswith="sim:").count() == 0
+    oldest = rows.order_by("created_at").first().created_at
+    assert timezone.now() - oldest > timedelta(days=5)
+    drifted = rows.filter(reference__startswith="sim:drift", status="ok")
+    base = rows.filter(reference__startswith="sim:base", status="ok")
+    assert drifted.exists() and base.exists()
+    assert (
+        drifted.aggregate(m=Avg("reading_score"))["m"]
+        < base.aggregate(m=Avg("reading_score"))["m"] - 5
+    )
+
+
+def test_it_says_how_to_train_when_there_is_no_model(db):
+    """No model in production: a plain error, nothing written."""
+    with pytest.raises(CommandError, match="train_model"):
+        call_command("simulate_traffic", "--rows", "10")
+    assert Prediction.objects.count() == 0
