@@ -178,3 +178,14 @@ def test_it_refuses_a_body_over_the_upload_limit(db, production_model, settings)
     assert response.status_code == 413
     assert "2,000 bytes" in response.json()["detail"]
     assert Prediction.objects.filter(status="ok").count() == 0
+
+
+def test_admin_pages_may_use_inline_styles_but_no_inline_script(client, admin_user):
+    """Under /admin/ the CSP adds 'unsafe-inline' to style-src only; elsewhere never."""
+    client.force_login(admin_user)
+    admin = client.get("/admin/")["Content-Security-Policy"]
+    site = client.get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in admin.split(";") if part.strip())
+    assert "'unsafe-inline'" in directives["style-src"]
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in site
