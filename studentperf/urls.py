@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("predictor.urls")),
 ]
 
+handler404 = "studentperf.views.page_not_found"
 handler500 = "studentperf.views.server_error"
