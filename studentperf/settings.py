@@ -158,6 +158,10 @@ REST_FRAMEWORK = {
         "predictor.throttling.AnonRateThrottle",
         "predictor.throttling.UserRateThrottle",
     ],
+    # How many proxies' X-Forwarded-For entries to trust when telling clients apart.
+    # 0 (direct) uses the socket's address: otherwise any client could pick a fresh
+    # X-Forwarded-For per request and never be throttled. docker-compose sets 1 (nginx).
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),

@@ -48,6 +48,16 @@ def test_the_api_answers_429_with_retry_after_over_the_anonymous_rate(low_rates,
     assert cache.get("throttle_anon_127.0.0.1") is not None
 
 
+def test_a_forged_x_forwarded_for_does_not_escape_the_limit(low_rates, production_model):
+    """A client cannot pick a fresh X-Forwarded-For per request to dodge the throttle."""
+    client = APIClient()
+    codes = [
+        client.post(URL, STUDENT, format="json", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}").status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 429]
+
+
 def test_a_logged_in_user_gets_the_user_rate(low_rates, production_model):
     """A user's budget is THROTTLE_USER (here 3), counted per user."""
     client = APIClient()
