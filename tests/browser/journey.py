@@ -6,10 +6,12 @@ conftest.py makes one per test. The ``assert_*`` functions work on any Playwrigh
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # A phone (iPhone 12–15 class) and a common laptop width, with their window heights.
 WIDTHS = {390: 844, 1280: 800}
@@ -170,6 +172,12 @@ def assert_no_sideways_scroll(page, *, where: str = "") -> None:
 
 def assert_one_h1_and_main(page, *, where: str = "") -> None:
     """Fail unless the page has exactly one level-1 heading and one main landmark."""
+    # A URL assertion passes as soon as navigation commits, before the new document has
+    # parsed; all_inner_texts() does not wait, so wait for the page itself first.
+    page.wait_for_load_state("load")
+    # Without an h1 this times out quietly: the assertion below says what is missing.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.get_by_role("heading", level=1).first.wait_for(state="attached", timeout=10_000)
     headings = page.get_by_role("heading", level=1).all_inner_texts()
     assert len(headings) == 1, f"{where}: expected one h1, found {headings}"
     mains = page.get_by_role("main").count()
