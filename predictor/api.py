@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
@@ -102,6 +102,23 @@ class PredictionPagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """As DRF's, but a ``page`` or ``page_size`` that is not a whole number from 1 up
+        (``page_size`` up to 500) is a 400 naming the parameter, like the filters' errors;
+        a page past the end stays DRF's 404."""
+        errors = {}
+        for name, top in (("page", None), (self.page_size_query_param, self.max_page_size)):
+            raw = request.query_params.get(name)
+            if raw is None or raw == "last" and name == "page":
+                continue
+            if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+                errors[name] = ["must be a whole number from 1"]
+            elif top is not None and int(raw) > top:
+                errors[name] = [f"must be at most {top}"]
+        if errors:
+            raise ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
 
 
 class PredictionListCreate(generics.GenericAPIView):

@@ -156,3 +156,20 @@ def test_the_csv_export_keeps_free_text_from_running_as_a_formula(client, alice)
     body = b"".join(client.get("/history/export.csv").streaming_content).decode()
     row = next(csv.DictReader(io.StringIO(body)))
     assert row["reference"].startswith("'=")
+
+
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("page_size=0", "page_size"),
+        ("page_size=abc", "page_size"),
+        ("page_size=100000", "page_size"),
+    ],
+)
+def test_bad_paging_parameters_are_a_400_naming_them(query, name, production_model):
+    """page and page_size are validated like the filters, not ignored or a 404."""
+    response = APIClient().get(f"/api/v1/predictions/?{query}")
+    assert response.status_code == 400
+    assert name in response.json()
