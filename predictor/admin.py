@@ -122,31 +122,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         ),
         ("Artifact", {"classes": ("collapse",), "fields": ("artifact_sha256", "artifact_bytes")}),
     )
-    readonly_fields = (
-        "version",
-        "status",
-        "name",
-        "algorithm",
-        "created_at",
-        "held_out",
-        "model_card",
-        "status_history",
-        "metrics",
-        "subgroup_errors",
-        "interval_calibration",
-        "params",
-        "leaderboard",
-        "rows",
-        "seed",
-        "quick",
-        "training_seconds",
-        "data_source",
-        "data_fingerprint",
-        "data_report",
-        "library_versions",
-        "artifact_sha256",
-        "artifact_bytes",
-    )
+    # Everything shown is read-only: versions change only through promote / roll back.
+    readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
 
     def get_queryset(self, request):
         # The artifact and the training-row hashes run to megabytes; no page shows them.

@@ -59,6 +59,18 @@ def bounded_payload(raw):
     return {"truncated_json": text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
 
 
+def score_columns(result: dict) -> dict:
+    """The ``Prediction`` columns of one scored row (``PredictionBatch.row`` output)."""
+    return {
+        "predicted_math_score": result["predicted_math_score"],
+        "interval_low": result["interval"]["low"],
+        "interval_high": result["interval"]["high"],
+        "interval_level": result["interval"]["level"],
+        "baseline": result["baseline"],
+        "contributions": result["contributions"],
+    }
+
+
 def _attribution(owner, session_key: str | None) -> dict:
     if owner is not None and owner.is_authenticated:
         return {"owner": owner, "session_key": ""}
@@ -111,12 +123,7 @@ def prediction_create(
     with transaction.atomic():
         return Prediction.objects.create(
             status=Prediction.Status.OK,
-            predicted_math_score=result["predicted_math_score"],
-            interval_low=result["interval"]["low"],
-            interval_high=result["interval"]["high"],
-            interval_level=result["interval"]["level"],
-            baseline=result["baseline"],
-            contributions=result["contributions"],
+            **score_columns(result),
             # The served row, so serializing the answer needs no query for the version.
             model_version=served.row,
             latency_ms=latency_ms,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from ml import artifact, schema, synth
 from predictor.errors import NoModelError
 from predictor.models import ModelVersion, Prediction
+from predictor.services import score_columns
 
 CHANNEL_SHARES = {"api": 0.5, "form": 0.3, "batch": 0.2}
 REJECTION_RATE = {"api": 0.05, "form": 0.08, "batch": 0.03}
@@ -135,12 +136,7 @@ def traffic_simulate(
             scored_index += 1
             row.update(
                 status=Prediction.Status.OK,
-                predicted_math_score=result["predicted_math_score"],
-                interval_low=result["interval"]["low"],
-                interval_high=result["interval"]["high"],
-                interval_level=result["interval"]["level"],
-                baseline=result["baseline"],
-                contributions=result["contributions"],
+                **score_columns(result),
                 model_version_id=version.pk,
                 latency_ms=float(latency[i]),
                 **features,
