@@ -4,14 +4,22 @@ tutorial's path, in the same run; and resident memory per worker.
     python bench/throughput.py [--database-url URL] [--seconds 8] [--clients 8]
 
 Each configuration gets a fresh gunicorn (gunicorn.conf.py: one OpenMP/BLAS thread per
-worker), a short warm-up, then ``--clients`` threads POST students back to back for
-``--seconds``. Requests per second counts 2xx answers only; every other answer is
-reported. The client runs on the same 2 cores, so both sides pay for it alike.
+worker), a short warm-up, then ``--clients`` connections POST students back to back for
+``--seconds`` (at most 20: see ``common.CLIENT_ADDRESSES``), each request from one of 256
+client addresses. Requests per second counts 2xx answers only; every other answer is
+reported. The load comes from wrk (Debian's package ``wrk``: C, one thread, a few percent
+of a core) when it is installed, else from Python threads, which take most of a core
+themselves and cap what either side can show on 2 cores. The client runs on the same 2
+cores either way, so both sides pay for it alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -55,15 +63,80 @@ def hammer(url: str, students: list[dict], *, seconds: float, clients: int) -> d
     }
 
 
+WRK_SCRIPT = r"""
+wrk.method = "POST"
+local bodies = %(bodies)s
+local addresses = %(addresses)s
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format(nil, nil, {["Content-Type"] = "application/json",
+    ["X-Forwarded-For"] = addresses[(i %% #addresses) + 1]}, bodies[(i %% #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "seconds": %%f, "non_2xx": %%d, "socket_errors": %%d, '
+    .. '"p50": %%f, "p99": %%f}\n',
+    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1e6, latency:percentile(99) / 1e6))
+end
+"""
+
+
+def lua_list(values: list[str]) -> str:
+    """A Lua table of long-bracket strings (no escaping needed for JSON)."""
+    return "{" + ", ".join(f"[==[{v}]==]" for v in values) + "}"
+
+
+def hammer_wrk(url: str, students: list[dict], *, seconds: float, clients: int) -> dict:
+    """The same measurement as ``hammer``, with wrk as the client."""
+    for x in students[:20]:
+        common.post_json(url, x)
+    script = Path(tempfile.mkdtemp(prefix="studentperf-wrk-")) / "post.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {
+            "bodies": lua_list([json.dumps(x) for x in students]),
+            "addresses": lua_list(common.CLIENT_ADDRESSES),
+        }
+    )
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.search(r"^RESULT (.*)$", out, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    result = json.loads(found.group(1))
+    failed = result["non_2xx"] + result["socket_errors"]
+    return {
+        "rps": (result["requests"] - failed) / result["seconds"],
+        "failed": failed,
+        "p50": result["p50"],
+        "p99": result["p99"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="default: a scratch SQLite file")
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", default="1,2,4")
     args = parser.parse_args()
+    if not 0 < args.seconds <= 20:
+        parser.error("--seconds must be more than 0 and at most 20")
+    load = hammer_wrk if shutil.which("wrk") else hammer
 
     print(f"# throughput: {common.machine()}")
+    print(
+        f"# client: wrk, 1 thread, {args.clients} connections"
+        if load is hammer_wrk
+        else f"# client: {args.clients} Python threads (apt-get install wrk for a lighter one)"
+    )
     database_url = common.scratch_database(args.database_url)
     print(f"# database {database_url.split(':', 1)[0]}, {common.throttle_cache()}")
     common.setup_django(database_url)
@@ -74,7 +147,7 @@ def main() -> None:
     rows = []
     for workers in [int(w) for w in args.workers.split(",")]:
         with common.Server("studentperf.wsgi:application", workers=workers, env=env) as server:
-            ours = hammer(
+            ours = load(
                 f"{server.url}/api/v1/predictions/",
                 students,
                 seconds=args.seconds,
@@ -82,7 +155,7 @@ def main() -> None:
             )
             rss = server.worker_rss_mb()
         with common.Server("bench.tutorial_app:application", workers=workers, env=env) as server:
-            theirs = hammer(f"{server.url}/", students, seconds=args.seconds, clients=args.clients)
+            theirs = load(f"{server.url}/", students, seconds=args.seconds, clients=args.clients)
         rows.append(
             [
                 workers,

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ml import artifact, schema, synth
 from predictor.errors import NoModelError
 from predictor.models import ModelVersion, Prediction
-from predictor.services import score_columns
+from predictor.services import predictions_insert, score_columns
 
 CHANNEL_SHARES = {"api": 0.5, "form": 0.3, "batch": 0.2}
 REJECTION_RATE = {"api": 0.05, "form": 0.08, "batch": 0.03}
@@ -150,7 +150,8 @@ def traffic_simulate(
                 )
         objects.append(row)
 
-    _insert(objects)
+    with transaction.atomic():
+        predictions_insert(objects)
     return {
         "rows": rows,
         "ok": int(ok.sum()),
@@ -214,38 +215,3 @@ def _rejection(rng, features: dict) -> dict:
 
 def _plain(value):
     return value.item() if hasattr(value, "item") else value
-
-
-def _insert(rows: list[dict]) -> None:
-    """Insert rows (``{attname: value}``) in one ``executemany``.
-
-    ``bulk_create`` spends most of its time building a statement per 30-odd rows (SQLite's
-    999-parameter limit) and instantiating models; 100,000 rows took minutes. Values go
-    through each field's ``get_db_prep_save``, so the SQL is right on SQLite and PostgreSQL
-    alike, and ``created_at`` keeps the simulated time (``auto_now_add`` acts in
-    ``pre_save``, which this skips on purpose).
-    """
-    fields = [f for f in Prediction._meta.concrete_fields if not f.primary_key]
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    # Identifiers come from the model and are quoted; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(Prediction._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    defaults = {f.attname: f.get_default() for f in fields}
-    db = connections[DEFAULT_DB_ALIAS]
-    params = [
-        [_db_value(f, row.get(f.attname, defaults[f.attname]), db) for f in fields] for row in rows
-    ]
-    with transaction.atomic(), db.cursor() as cursor:
-        for start in range(0, len(params), 5000):
-            cursor.executemany(sql, params[start : start + 5000])
-
-
-def _db_value(field, value, db):
-    # Plain numbers and strings need no conversion; skipping the field call for them
-    # halves the time of a large insert.
-    if value is None or isinstance(value, str | int | float):
-        return value
-    return field.get_db_prep_save(value, db)

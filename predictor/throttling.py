@@ -27,7 +27,17 @@ class AnonRateThrottle(_RatesFromSettings, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(_RatesFromSettings, throttling.UserRateThrottle):
-    """Requests from one logged-in user (scope ``user``; anonymous ones count by IP)."""
+    """Requests from one logged-in user (scope ``user``).
+
+    Anonymous requests are left to ``AnonRateThrottle``: DRF's ``UserRateThrottle`` would
+    count them a second time, by IP address under the user rate, which costs every
+    anonymous request a second round trip to the shared cache.
+    """
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
 
 
 def throttle_posts(view):

@@ -48,6 +48,15 @@ def test_the_api_answers_429_with_retry_after_over_the_anonymous_rate(low_rates,
     assert cache.get("throttle_anon_127.0.0.1") is not None
 
 
+def test_an_anonymous_request_is_counted_once(low_rates, production_model):
+    """Anonymous requests count against the anon budget only, not also the user one by IP
+    (one cache round trip per request, not two)."""
+    client = APIClient()
+    assert client.post(URL, STUDENT, format="json").status_code == 201
+    assert len(cache.get("throttle_anon_127.0.0.1")) == 1
+    assert cache.get("throttle_user_127.0.0.1") is None
+
+
 def test_a_forged_x_forwarded_for_does_not_escape_the_limit(low_rates, production_model):
     """A client cannot pick a fresh X-Forwarded-For per request to dodge the throttle."""
     client = APIClient()
