@@ -15,6 +15,20 @@ from predictor import explanations, serving
 from predictor.errors import ServiceError
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
 
+# What a list of predictions never shows of their model version (the pickled model, the
+# training row hashes, the drift reference...): joined into every row, these made a
+# 20,000-row history export take 5 s. A page that needs one loads it on first use.
+_VERSION_BULK_FIELDS = (
+    "artifact",
+    "train_row_hashes",
+    "reference_profile",
+    "leaderboard",
+    "subgroup_errors",
+    "data_report",
+    "library_versions",
+    "params",
+)
+
 
 def prediction_list(
     *,
@@ -36,7 +50,11 @@ def prediction_list(
     a version number (``3`` for v3); ``reference`` matches any part, ignoring case;
     ``batch`` is a batch id.
     """
-    rows = Prediction.objects.visible_to(user, session_key).select_related("model_version")
+    rows = (
+        Prediction.objects.visible_to(user, session_key)
+        .select_related("model_version")
+        .defer(*(f"model_version__{name}" for name in _VERSION_BULK_FIELDS))
+    )
     # Day bounds as datetimes, not a __date lookup, so the created_at index still serves.
     if date_from:
         rows = rows.filter(created_at__gte=_start_of(date_from))

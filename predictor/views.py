@@ -160,7 +160,14 @@ def history_export(request):
         user=request.user, session_key=session_key(request), **form.filters()
     )
     response = StreamingHttpResponse(
-        exports.csv_lines(exports.history_rows(rows.iterator(chunk_size=2000))),
+        exports.csv_lines(
+            # Columns the file does not carry are left in the database.
+            exports.history_rows(
+                rows.defer("raw_payload", "contributions", "baseline", "latency_ms").iterator(
+                    chunk_size=2000
+                )
+            )
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="predictions.csv"'
