@@ -24,7 +24,8 @@ def _refuse_constant(name: str):
 
 class StrictJSONParser(JSONParser):
     """DRF's JSONParser, but numbers must be finite (``1e400``, ``NaN`` and ``Infinity`` are
-    refused) and nesting deeper than Python's recursion limit is a ``ParseError`` (400)
+    refused), a ``\\u`` escape of a lone surrogate is refused, and nesting deeper than
+    Python's recursion limit is a ``ParseError`` (400)
     instead of a ``RecursionError`` (500)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -32,9 +33,19 @@ class StrictJSONParser(JSONParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = stream.read().decode(encoding) if stream is not None else ""
-            return json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
+            data = json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
+            if "\\u" in text:
+                # A \ud800–\udfff escape outside a pair decodes to a lone surrogate: a
+                # str that is not text, which no page, CSV or database driver can encode.
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            return data
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply") from None
+        except UnicodeEncodeError:
+            raise ParseError(
+                "JSON parse error - the body holds a \\u escape of a lone surrogate "
+                "(\\ud800 to \\udfff), which is not a character"
+            ) from None
         except UnicodeDecodeError:
             raise ParseError(f"JSON parse error - the body is not {encoding} text") from None
         except ValueError as exc:

@@ -93,3 +93,31 @@ def test_a_batch_reference_with_a_nul_is_cleaned(api, production_model):
     )
     assert response.status_code in (200, 201), response.content
     assert Prediction.objects.get().reference == "7B Ann"
+
+
+@pytest.mark.parametrize("field", ["test_preparation_course", "reference", "extra"])
+def test_a_lone_surrogate_escape_is_a_400_and_history_stays_readable(
+    api, production_model, field
+):
+    """``"\\ud800"`` is valid JSON but not text: a 400 naming the body, a rejected row that
+    lists, shows and exports like any other (it made every later read a 500)."""
+    body = json.dumps(STUDENT)[:-1] + f', "{field}": "a\\ud800b"}}'
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "lone surrogate" in response.json()["detail"]
+    stored = Prediction.objects.get()
+    assert stored.status == "rejected"
+    from django.contrib.auth.models import User
+
+    staff = User.objects.create_superuser("boss", "boss@example.org", "pw-pw-pw-123")
+    api.force_authenticate(staff)
+    assert api.get(URL).status_code == 200
+    assert api.get(f"{URL}{stored.pk}/").status_code == 200
+
+
+def test_a_surrogate_pair_escape_is_an_ordinary_character(api, production_model):
+    """A pair (here U+1F600) decodes to one character and is stored as sent."""
+    body = json.dumps({**STUDENT, "reference": "class \U0001f600"}, ensure_ascii=True)
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 201
+    assert Prediction.objects.get().reference == "class \U0001f600"
