@@ -58,7 +58,7 @@ def prediction_list(
     # Day bounds as datetimes, not a __date lookup, so the created_at index still serves.
     if date_from:
         rows = rows.filter(created_at__gte=_start_of(date_from))
-    if date_to:
+    if date_to and date_to < dt.date.max:  # the last day there is bounds nothing
         rows = rows.filter(created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
     if model_version:
         rows = rows.filter(model_version__version=model_version)

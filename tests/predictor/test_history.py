@@ -197,3 +197,17 @@ def test_bad_paging_parameters_are_a_400_naming_them(query, name, production_mod
     response = APIClient().get(f"/api/v1/predictions/?{query}")
     assert response.status_code == 400
     assert name in response.json()
+
+
+@pytest.mark.parametrize(
+    "params", [{"date_to": "9999-12-31"}, {"date_from": "0001-01-01", "date_to": "9999-12-31"}]
+)
+def test_the_widest_dates_are_no_bounds_not_a_500(client, api, alice, params):
+    """The calendar's last day as ``date_to`` (its next day does not exist) filters nothing
+    out, on the API, the page and the export."""
+    make_prediction(owner=alice)
+    assert api.get(URL, params).json()["count"] == 1
+    client.force_login(alice)
+    assert client.get("/history/", params).status_code == 200
+    export = client.get("/history/export.csv", params)
+    assert len(b"".join(export.streaming_content).decode().splitlines()) == 2
