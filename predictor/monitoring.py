@@ -547,3 +547,12 @@ def _label(feature: str) -> str:
     # Alerts are read by people (dashboard, monitor_report): the form's label, not the column.
     known = schema.FEATURES_BY_NAME.get(feature)
     return known.label if known else feature
+
+
+def milliseconds_text(value: float | None) -> str | None:
+    """A latency in milliseconds with the decimals it needs: three significant digits
+    under 10 ms (the fast path scores in about 0.01 ms, which one decimal shows as 0.0),
+    one decimal from 10 ms. ``None`` stays ``None``."""
+    if value is None:
+        return None
+    return f"{value:.3g}" if value < 10 else f"{value:,.1f}"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django import template
 
 from ml import schema
-from predictor import charts
+from predictor import charts, monitoring
 
 register = template.Library()
 
@@ -75,6 +75,12 @@ def number(value, digits: int = 2):
     if value is None:
         return "—"
     return f"{value:,.{int(digits)}f}"
+
+
+@register.filter
+def milliseconds(value):
+    """A latency in ms as ``monitoring.milliseconds_text`` writes it, ``"—"`` for None."""
+    return monitoring.milliseconds_text(value) or "—"
 
 
 @register.filter

@@ -96,9 +96,7 @@ def test_a_batch_reference_with_a_nul_is_cleaned(api, production_model):
 
 
 @pytest.mark.parametrize("field", ["test_preparation_course", "reference", "extra"])
-def test_a_lone_surrogate_escape_is_a_400_and_history_stays_readable(
-    api, production_model, field
-):
+def test_a_lone_surrogate_escape_is_a_400_and_history_stays_readable(api, production_model, field):
     """``"\\ud800"`` is valid JSON but not text: a 400 naming the body, a rejected row that
     lists, shows and exports like any other (it made every later read a 500)."""
     body = json.dumps(STUDENT)[:-1] + f', "{field}": "a\\ud800b"}}'

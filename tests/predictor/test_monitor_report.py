@@ -81,3 +81,16 @@ def test_it_alerts_when_most_attempts_fail(db):
     with pytest.raises(CommandError, match="failures: 100% of 40 attempts failed") as raised:
         call_command("monitor_report", "--window", "24h", stdout=StringIO())
     assert raised.value.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.0123, "0.0123"), (1.234, "1.23"), (9.99, "9.99"), (12.34, "12.3")]
+)
+def test_latency_shows_the_decimals_it_needs(value, text):
+    """The fast path's ~0.01 ms must not read 0.0 ms on the dashboard or in the report."""
+    from predictor.monitoring import milliseconds_text
+    from predictor.templatetags.monitoring_tags import milliseconds
+
+    assert milliseconds_text(value) == text
+    assert milliseconds(value) == text
+    assert milliseconds(None) == "—"

@@ -45,3 +45,10 @@ def test_it_says_how_to_train_when_there_is_no_model(db):
     with pytest.raises(CommandError, match="train_model"):
         call_command("simulate_traffic", "--rows", "10")
     assert Prediction.objects.count() == 0
+
+
+def test_an_unknown_model_version_is_named_not_a_traceback(production_model):
+    """``--model-version 99`` with no v99: a CommandError naming it, nothing written."""
+    with pytest.raises(CommandError, match="no model version v99"):
+        call_command("simulate_traffic", "--rows", "10", "--model-version", "99")
+    assert Prediction.objects.count() == 0

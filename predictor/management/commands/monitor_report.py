@@ -64,7 +64,10 @@ class Command(BaseCommand):
             out(f"Rejection reasons: {reasons}")
         out(
             "Latency (ms): "
-            + ", ".join(f"{k} {_num(latency[k], 1)}" for k in ("p50", "p95", "p99"))
+            + ", ".join(
+                f"{k} {monitoring.milliseconds_text(latency[k]) or '-'}"
+                for k in ("p50", "p95", "p99")
+            )
         )
         features = report["drift"]
         if features:

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         if options["model_version"] is not None:
             model_version = ModelVersion.objects.filter(version=options["model_version"]).first()
             if model_version is None:
-                raise CommandError(f"no model version v{options['version']}")
+                raise CommandError(f"no model version v{options['model_version']}")
         try:
             counts = traffic_simulate(
                 rows=options["rows"],
