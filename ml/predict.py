@@ -45,8 +45,10 @@ class PredictionBatch:
     """Scores for ``n`` rows, all in points.
 
     ``point``, ``low``, ``high``, ``baseline``: shape ``(n,)``; ``contributions``: shape
-    ``(n, 7)`` in ``schema.FEATURE_NAMES`` order, with
-    ``baseline + contributions.sum(axis=1) == point``. ``low``/``high`` are clipped to 0–100.
+    ``(n, 7)`` in ``schema.FEATURE_NAMES`` order. ``point``, ``low`` and ``high`` are on the
+    0–100 scale (clipped); ``baseline + contributions.sum(axis=1)`` is the model's own
+    output, which equals ``point`` unless clipping moved it (a student the model scores
+    past 100 or below 0).
     """
 
     point: np.ndarray
@@ -97,8 +99,10 @@ class FittedModel:
     fast_path_report: dict | None = None
 
     def predict_point(self, frame: pd.DataFrame) -> np.ndarray:
-        """Point predictions, shape ``(n,)``, for a frame with the schema's feature columns."""
-        return np.asarray(self.pipeline.predict(frame[list(schema.FEATURE_NAMES)]), dtype=float)
+        """Point predictions, shape ``(n,)``, for a frame with the schema's feature columns,
+        clipped to the score scale (a linear model scores a top student past 100)."""
+        raw = np.asarray(self.pipeline.predict(frame[list(schema.FEATURE_NAMES)]), dtype=float)
+        return np.clip(raw, schema.SCORE_MIN, schema.SCORE_MAX)
 
     def predict(self, frame: pd.DataFrame) -> PredictionBatch:
         """Score every row of ``frame`` (clean values, schema feature columns) in one call."""
@@ -117,7 +121,8 @@ class FittedModel:
         linear model instead of milliseconds)."""
         if self.fast_path is None:
             return self.predict(records_frame([features])).row(0)
-        point, baseline, contributions = self.fast_path.score(features)
+        raw, baseline, contributions = self.fast_path.score(features)
+        point = min(max(raw, schema.SCORE_MIN), schema.SCORE_MAX)
         half_width = self.interval_half_width
         return {
             "predicted_math_score": point,
@@ -154,7 +159,10 @@ class FittedModel:
             reference = self.predict(frame)
             fast = [candidate.score(record) for record in _clean_records(frame)]
             errors = [
-                np.abs(np.array([f[0] for f in fast]) - reference.point),
+                np.abs(
+                    np.clip([f[0] for f in fast], schema.SCORE_MIN, schema.SCORE_MAX)
+                    - reference.point
+                ),
                 np.abs(np.array([f[1] for f in fast]) - reference.baseline),
                 np.abs(np.array([f[2] for f in fast]) - reference.contributions).ravel(),
             ]

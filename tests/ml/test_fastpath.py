@@ -36,6 +36,27 @@ def test_it_keeps_contributions_summing_to_the_score(trained):
     assert total == pytest.approx(result["predicted_math_score"], abs=1e-9)
 
 
+def test_a_score_past_the_scale_is_clipped_into_its_own_range(trained):
+    """A student the model scores below 0 gets 0, inside the 90% range, on the fast path
+    and the pipeline alike; the contributions still explain the model's own output."""
+    lowest = {
+        **STUDENT,
+        "gender": "female",
+        "lunch": "free/reduced",
+        "test_preparation_course": "none",
+        "reading_score": 0,
+        "writing_score": 0,
+    }
+    fast = trained.model.predict_one(lowest)
+    pipeline = trained.model.predict(records_frame([lowest])).row(0)
+    _same(fast, pipeline)
+    for result in (fast, pipeline):
+        raw = result["baseline"] + sum(result["contributions"].values())
+        assert raw < 0  # so that this test does exercise the clipping
+        assert result["predicted_math_score"] == 0
+        assert result["interval"]["low"] <= 0 <= result["interval"]["high"]
+
+
 def test_it_falls_back_to_the_pipeline_when_verification_fails(trained, monkeypatch):
     """A fast path that disagrees with the pipeline is dropped and the pipeline serves."""
     model: FittedModel = artifact.loads(*artifact.dumps(trained.model))
