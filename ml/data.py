@@ -232,7 +232,9 @@ def rejection_reason(name: str, message: str) -> str:
         return f"{name} empty"
     if message == "must be a whole number":
         return f"{name} not a whole number"
-    return f"{name} unknown category"
+    if name in schema.CATEGORICAL_FEATURES:
+        return f"{name} unknown category"
+    return f"{name} malformed"
 
 
 def clean_row(row: dict, *, require_target: bool) -> dict:

@@ -99,7 +99,11 @@ def prediction_detail(request, pk: int):
     result = selectors.prediction_result(pk=pk, user=request.user, session_key=session_key(request))
     if result is None:
         raise Http404("no such prediction")
-    return render(request, "predictor/prediction_detail.html", {"result": result})
+    return render(
+        request,
+        "predictor/prediction_detail.html",
+        {"result": result, "error_text": exports.error_text(result.prediction.errors)},
+    )
 
 
 @require_POST

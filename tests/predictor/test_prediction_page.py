@@ -129,3 +129,29 @@ def test_the_page_needs_no_javascript(client, production_model):
     """No script tag: the range, reasons and what-if are all server-rendered."""
     _, html = predict(client)
     assert "<script" not in html
+
+
+def test_a_rejected_attempt_page_reads_as_sentences(client, production_model):
+    """An API-rejected attempt (DRF keeps messages in lists) shows its reasons as text,
+    not as Python lists."""
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    teacher = User.objects.create_user("teacher")
+    api = APIClient()
+    api.force_authenticate(teacher)
+    response = api.post("/api/v1/predictions/", {**STUDENT, "reading_score": 400}, format="json")
+    assert response.status_code == 400
+    rejected = Prediction.objects.get()
+    client.force_login(teacher)
+    page = unescape(client.get(f"/predictions/{rejected.pk}/").content.decode())
+    assert "This attempt was rejected: reading_score must be between 0 and 100" in page
+    assert "['" not in page
+
+
+def test_a_ragged_row_is_counted_as_malformed_not_as_a_category():
+    """A row with too many fields is counted under its own reason."""
+    from ml.data import rejection_reason
+
+    assert rejection_reason("row", "has 9 fields; the header has 8") == "row malformed"
+    assert rejection_reason("lunch", '"caviar" is not one of: ...') == "lunch unknown category"
