@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
@@ -142,6 +142,12 @@ class PredictionListCreate(generics.GenericAPIView):
         summary="Predict a student's math score",
     )
     def post(self, request):
+        if not request.content_type and int(request.META.get("CONTENT_LENGTH") or 0) > 0:
+            # DRF reads a body without a Content-Type as no data at all, which would answer
+            # that all seven fields are missing.
+            raise UnsupportedMediaType(
+                "", detail='the body has no Content-Type; send "Content-Type: application/json"'
+            )
         try:
             payload = request.data
         except ParseError as exc:

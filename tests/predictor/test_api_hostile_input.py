@@ -119,3 +119,10 @@ def test_a_surrogate_pair_escape_is_an_ordinary_character(api, production_model)
     response = api.post(URL, body, content_type="application/json")
     assert response.status_code == 201
     assert Prediction.objects.get().reference == "class \U0001f600"
+
+
+def test_a_body_without_a_content_type_is_a_415_not_seven_missing_fields(api, production_model):
+    """DRF would read it as no data; the answer says what header to send."""
+    response = api.generic("POST", URL, json.dumps(STUDENT), content_type="")
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.json()["detail"]
