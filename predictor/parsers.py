@@ -18,6 +18,13 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _bounded_int(text: str) -> int:
+    if len(text) > 30:
+        # Python refuses past 4,300 digits with advice about sys.set_int_max_str_digits.
+        raise ValueError(f"number {text[:20]}… has {len(text)} digits, too many for any field")
+    return int(text)
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
@@ -33,7 +40,12 @@ class StrictJSONParser(JSONParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = stream.read().decode(encoding) if stream is not None else ""
-            data = json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
+            data = json.loads(
+                text,
+                parse_float=_finite_float,
+                parse_int=_bounded_int,
+                parse_constant=_refuse_constant,
+            )
             if "\\u" in text:
                 # A \ud800–\udfff escape outside a pair decodes to a lone surrogate: a
                 # str that is not text, which no page, CSV or database driver can encode.

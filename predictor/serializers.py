@@ -45,8 +45,12 @@ class ScoreField(ShallowCopyMixin, serializers.IntegerField):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, float) and not data.is_integer():
-            self.fail("invalid")
+        if isinstance(data, float):
+            if not data.is_integer():
+                self.fail("invalid")
+            # 1e300 is a whole number, only far out of range: say so (DRF would read
+            # str(1e300) == "1e+300" and call it not a number).
+            data = int(data)
         if isinstance(data, str) and not SCORE_TEXT.fullmatch(data.strip()):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -56,10 +60,13 @@ class CategoryField(ShallowCopyMixin, serializers.ChoiceField):
     """A schema category, read as the CSV loader reads it: case and spacing do not matter
     (``"Group B "`` is ``"group B"``)."""
 
+    default_error_messages = {"not_text": "must be text: one of {choices}"}
+
     def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = schema.normalize_category(data)
-        return super().to_internal_value(data)
+        if not isinstance(data, str):
+            # A list or a boolean would otherwise be echoed in Python's spelling.
+            self.fail("not_text", choices=", ".join(self.choices))
+        return super().to_internal_value(schema.normalize_category(data))
 
 
 def schema_serializer_field(feature: schema.Feature) -> serializers.Field:

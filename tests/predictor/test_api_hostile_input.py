@@ -126,3 +126,29 @@ def test_a_body_without_a_content_type_is_a_415_not_seven_missing_fields(api, pr
     response = api.generic("POST", URL, json.dumps(STUDENT), content_type="")
     assert response.status_code == 415
     assert "Content-Type: application/json" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("reading_score", 1e300, "must be between 0 and 100"),
+        ("gender", ["female"], "must be text: one of female, male"),
+        ("lunch", True, "must be text: one of standard, free/reduced"),
+    ],
+)
+def test_odd_values_get_the_rule_they_break_in_plain_words(
+    api, production_model, field, value, message
+):
+    """No Python spellings (``['female']``, ``True``) and no "not a number" for 1e300."""
+    response = api.post(URL, {**STUDENT, field: value}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_a_number_with_thousands_of_digits_is_a_plain_parse_error(api, production_model):
+    """Python's own message would point at sys.set_int_max_str_digits."""
+    body = json.dumps(STUDENT)[:-1] + ', "extra": ' + "9" * 5000 + "}"
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "5000 digits" in detail and "sys." not in detail
