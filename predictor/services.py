@@ -154,14 +154,20 @@ def prediction_reject(
 ) -> Prediction:
     """Store an attempt whose input failed validation (status rejected).
 
-    ``errors``: ``{field: message or [messages]}``. ``features``: the values that did
-    validate, stored in their columns; the rest stay null.
+    ``errors``: ``{field: message or [messages]}``, stored as ``{field: message}`` (a
+    list's messages joined by spaces), the shape batch rows have. ``features``: the values
+    that did validate, stored in their columns; the rest stay null.
     """
     return Prediction.objects.create(
         status=Prediction.Status.REJECTED,
         channel=channel,
         raw_payload=bounded_payload(raw_payload),
-        errors=errors,
+        errors={
+            str(name): " ".join(map(str, messages))
+            if isinstance(messages, list | tuple)
+            else str(messages)
+            for name, messages in errors.items()
+        },
         reference=(reference or "")[:200],
         **_attribution(owner, session_key),
         **(features or {}),

@@ -207,7 +207,7 @@ def _rejection(rng, features: dict) -> dict:
     kept = {k: v for k, v in features.items() if k != field}
     return {
         "status": Prediction.Status.REJECTED,
-        "errors": {field: [message]},
+        "errors": {field: message},
         "raw_payload": payload,
         **kept,
     }

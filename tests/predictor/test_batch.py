@@ -258,3 +258,23 @@ def test_a_ragged_row_is_rejected_alone(api, production_model):
     assert [r["status"] for r in rows] == ["ok", "ok", "rejected", "ok", "ok"]
     assert "has 10 fields; the header has 9" in rows[2]["error"]
     assert Prediction.objects.count() == 5
+
+
+def test_rejected_rows_store_errors_in_one_shape_whatever_the_channel(production_model):
+    """A row refused by the single API (DRF keeps lists of messages) and one refused in a
+    batch both store ``{field: message}``, so one list of predictions has one shape."""
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    from predictor.models import Prediction
+    from tests.factories import STUDENT
+
+    api = APIClient()
+    api.force_authenticate(User.objects.create_user("teacher"))
+    single = api.post("/api/v1/predictions/", {**STUDENT, "reading_score": 400}, format="json")
+    assert single.json() == {"reading_score": ["must be between 0 and 100"]}
+    api.post("/api/v1/predictions/batch/", [{**STUDENT, "reading_score": 400}], format="json")
+    stored = Prediction.objects.filter(status="rejected")
+    assert [p.errors for p in stored] == [{"reading_score": "must be between 0 and 100"}] * 2
+    listed = api.get("/api/v1/predictions/").json()["results"]
+    assert [row["errors"] for row in listed] == [{"reading_score": "must be between 0 and 100"}] * 2
