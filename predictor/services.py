@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 
 RAW_PAYLOAD_MAX_CHARS = 10_000
+REFERENCE_MAX_CHARS = 200  # Prediction.reference's max_length
 
 
 def bounded_payload(raw):
@@ -212,12 +213,17 @@ def prediction_create_batch(
     raw_rows = [dict(zip(headers, row, strict=True)) for row in cells]
     references = (
         [
-            "" if v is None else str(v).replace("\x00", "").strip()[:200]
+            "" if v is None else str(v).replace("\x00", "").strip()
             for v in frame["reference"].tolist()
         ]
         if "reference" in frame.columns
         else [""] * len(frame)
     )
+    for i, reference in enumerate(references):
+        if len(reference) > REFERENCE_MAX_CHARS:
+            # As the single API does: refused, not cut (a cut code could match another).
+            checked[i].errors["reference"] = f"must be at most {REFERENCE_MAX_CHARS} characters"
+            references[i] = reference[:REFERENCE_MAX_CHARS]
     valid = [i for i, row in enumerate(checked) if row.ok]
     served, scores, model_error, latency_ms = None, None, None, None
     if valid:

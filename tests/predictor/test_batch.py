@@ -278,3 +278,18 @@ def test_rejected_rows_store_errors_in_one_shape_whatever_the_channel(production
     assert [p.errors for p in stored] == [{"reading_score": "must be between 0 and 100"}] * 2
     listed = api.get("/api/v1/predictions/").json()["results"]
     assert [row["errors"] for row in listed] == [{"reading_score": "must be between 0 and 100"}] * 2
+
+
+def test_a_reference_over_200_characters_rejects_its_row_as_the_single_api_does(
+    production_model,
+):
+    """A batch row with a 201-character reference is refused, naming the rule; the rest
+    are scored."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import STUDENT
+
+    rows = [{**STUDENT, "reference": "x" * 201}, {**STUDENT, "reference": "7B-02"}]
+    body = APIClient().post("/api/v1/predictions/batch/", rows, format="json").json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "ok"]
+    assert body["results"][0]["errors"] == {"reference": "must be at most 200 characters"}
