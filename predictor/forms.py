@@ -18,10 +18,19 @@ class ScoreFormField(forms.IntegerField):
         return super().to_python(value)
 
 
+class CategoryFormField(forms.ChoiceField):
+    """A schema category, read as the API and the CSV loader read it: case and spacing do
+    not matter (a hand-made post of ``"MALE"`` is ``"male"``)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return schema.normalize_category(value) if value else value
+
+
 def schema_form_field(feature: schema.Feature) -> forms.Field:
     """The Django form field for one schema feature (a choice or a 0–100 integer)."""
     if feature.is_categorical:
-        return forms.ChoiceField(
+        return CategoryFormField(
             label=feature.label,
             choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
         )

@@ -76,3 +76,14 @@ def test_a_prediction_page_of_another_visitor_is_a_404(client, production_model)
     client.logout()
     other = client.__class__()
     assert other.get(f"/predictions/{prediction.pk}/").status_code == 404
+
+
+def test_the_form_reads_categories_as_the_api_does(client, production_model):
+    """A hand-made post of " MALE " and "GROUP   b" is scored like "male" and "group B"."""
+    from predictor.models import Prediction
+    from tests.factories import STUDENT
+
+    response = client.post("/", {**STUDENT, "gender": " MALE ", "race_ethnicity": "GROUP   b"})
+    assert response.status_code == 302
+    stored = Prediction.objects.get()
+    assert (stored.status, stored.gender, stored.race_ethnicity) == ("ok", "male", "group B")
