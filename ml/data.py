@@ -28,6 +28,8 @@ MIN_ROWS = 50
 
 # A whole number as people type it: ASCII digits, optionally "+", "-" or a ".0" tail.
 SCORE_TEXT = re.compile(r"[+-]?[0-9]{1,6}(\.0*)?")
+# A prediction id as a spreadsheet or a JSON number may write it: "10095" or "10095.0".
+ID_TEXT = re.compile(r"([0-9]{1,18})(?:\.0*)?")
 
 
 @dataclass
@@ -433,8 +435,8 @@ def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
         errors = {}
         raw_id = str(record.get("prediction_id") or "").strip()
         reference = str(record.get("reference") or "").strip()
-        plain_id = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18
-        prediction_id = int(raw_id) if plain_id else None
+        plain_id = ID_TEXT.fullmatch(raw_id) if raw_id.isascii() else None
+        prediction_id = int(plain_id.group(1)) if plain_id else None
         if raw_id and (prediction_id is None or prediction_id < 1):
             errors["prediction_id"] = "must be a whole number above 0"
         if not raw_id and not reference:

@@ -76,6 +76,17 @@ def test_outcome_rows_read_ids_references_and_scores():
     assert rows[4].errors == {"actual_math_score": "must be between 0 and 100"}
 
 
+def test_outcome_ids_may_be_written_as_spreadsheets_write_them():
+    """"10095.0" (a spreadsheet's or a JSON number's spelling) is id 10095; "3.5", "0" and
+    "-2" are not ids."""
+    text = "prediction_id,actual_math_score\n10095.0,70\n7.,70\n3.5,70\n0,70\n-2,70\n"
+    rows = validate_outcome_rows(read_csv_text(text))
+    assert [r.prediction_id for r in rows[:2]] == [10095, 7]
+    assert [r.errors for r in rows[:2]] == [{}, {}]
+    for row in rows[2:]:
+        assert row.errors == {"prediction_id": "must be a whole number above 0"}
+
+
 def test_outcome_rows_need_a_score_and_a_key_column():
     """Without the score column, or without both key columns, a DataError says so."""
     with pytest.raises(DataError, match="actual_math_score"):
