@@ -40,6 +40,8 @@ class StrictJSONParser(JSONParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = stream.read().decode(encoding) if stream is not None else ""
+            # A byte order mark, as some Windows tools write one (CSV uploads accept it too).
+            text = text.removeprefix("\ufeff")
             data = json.loads(
                 text,
                 parse_float=_finite_float,

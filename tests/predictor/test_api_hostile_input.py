@@ -152,3 +152,10 @@ def test_a_number_with_thousands_of_digits_is_a_plain_parse_error(api, productio
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert "5000 digits" in detail and "sys." not in detail
+
+
+def test_a_json_body_may_start_with_a_byte_order_mark(api, production_model):
+    """As CSV uploads may: the BOM some Windows tools write is not an error."""
+    body = "\ufeff".encode() + json.dumps(STUDENT).encode()
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 201
