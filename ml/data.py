@@ -121,6 +121,10 @@ def _canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
     # The headers as sent stay in attrs so that a batch's output can repeat them.
     headers = [str(c) for c in frame.columns]
     frame.columns = [schema.normalize_header(c) for c in headers]
+    unnamed = [i + 1 for i, c in enumerate(frame.columns) if not c]
+    if len(unnamed) > 1:
+        listed = ", ".join(map(str, unnamed))
+        raise DataError(f"columns {listed} of the header have no name; name them or remove them")
     duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if duplicated:
         raise DataError(f"column '{duplicated[0]}' appears more than once")
@@ -149,7 +153,12 @@ def frame_from_records(records: list) -> pd.DataFrame:
 
 
 def read_csv_bytes(data: bytes) -> pd.DataFrame:
-    """Decode bytes (UTF-8 with or without BOM, else Latin-1) and parse them as CSV."""
+    """Decode bytes (UTF-8 with or without BOM, else Latin-1) and parse them as CSV.
+
+    Raises ``DataError`` for UTF-16 (a spreadsheet's "Unicode text"), which Latin-1 would
+    read as every other character a NUL."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:200]:
+        raise DataError("the file is UTF-16 (or binary), not UTF-8 text: save it as 'CSV UTF-8'")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -109,7 +109,7 @@ def test_it_reports_duplicate_rows(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"", "empty"), (b"\x00\x01garbage\nx;y,z\n1,2;3;4\n", "column 'gender' is missing")],
+    [(b"", "empty"), (b"\x00\x01garbage\nx;y,z\n1,2;3;4\n", "not UTF-8 text")],
 )
 def test_it_refuses_files_that_are_not_student_tables(tmp_path, content, message):
     """An empty or unrelated file gives a plain DataError, never a traceback."""
@@ -146,3 +146,21 @@ def test_a_column_named_twice_is_refused(tmp_path):
     frame.to_csv(path, index=False)
     with pytest.raises(DataError, match="column 'gender' appears more than once"):
         load_dataset(path)
+
+
+def test_unnamed_header_columns_are_named_by_position():
+    """Two empty header cells: say which columns have no name, not "'' appears twice"."""
+    from ml.data import read_csv_text
+
+    with pytest.raises(DataError, match="columns 2, 4 of the header have no name"):
+        read_csv_text("gender,,lunch,\nfemale,1,standard,2\n")
+
+
+def test_a_utf16_file_is_named_as_such():
+    """A spreadsheet's "Unicode text" export is UTF-16: say so instead of reading NULs."""
+    from ml.data import read_csv_bytes
+
+    text = "gender,lunch\nfemale,standard\n"
+    for data in (text.encode("utf-16"), text.encode("utf-16-le")):
+        with pytest.raises(DataError, match="UTF-16"):
+            read_csv_bytes(data)

@@ -77,7 +77,7 @@ def test_outcome_rows_read_ids_references_and_scores():
 
 
 def test_outcome_ids_may_be_written_as_spreadsheets_write_them():
-    """"10095.0" (a spreadsheet's or a JSON number's spelling) is id 10095; "3.5", "0" and
+    """ "10095.0" (a spreadsheet's or a JSON number's spelling) is id 10095; "3.5", "0" and
     "-2" are not ids."""
     text = "prediction_id,actual_math_score\n10095.0,70\n7.,70\n3.5,70\n0,70\n-2,70\n"
     rows = validate_outcome_rows(read_csv_text(text))
