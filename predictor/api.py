@@ -142,6 +142,7 @@ class PredictionListCreate(generics.GenericAPIView):
         summary="Predict a student's math score",
     )
     def post(self, request):
+        uploads.check_length(request.META)
         if not request.content_type and int(request.META.get("CONTENT_LENGTH") or 0) > 0:
             # DRF reads a body without a Content-Type as no data at all, which would answer
             # that all seven fields are missing.
@@ -294,6 +295,7 @@ class CSVRenderer(BaseRenderer):
 
 def _upload_frame(request):
     """The request's table: a multipart ``file``, a ``text/csv`` body or a JSON list."""
+    uploads.check_length(request.META)
     uploads.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
     if request.content_type.startswith("multipart/"):
         upload = request.FILES.get("file")

@@ -58,3 +58,10 @@ class NotScoredError(ServiceError):
 
 class InvalidCredentialsError(ServiceError):
     code = "invalid_credentials"
+
+
+class LengthRequiredError(ServiceError):
+    """A body sent in chunks without a length, which Django under WSGI reads as empty."""
+
+    status_code = 411
+    code = "length_required"

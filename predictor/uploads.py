@@ -12,7 +12,19 @@ from django.conf import settings
 
 from ml.data import OutcomeRow, frame_from_records, read_csv_bytes, validate_outcome_rows
 from ml.errors import DataError
-from predictor.errors import ServiceError, TooLargeError
+from predictor.errors import LengthRequiredError, ServiceError, TooLargeError
+
+
+def check_length(meta: dict) -> None:
+    """Raise ``LengthRequiredError`` (411) for a body sent with ``Transfer-Encoding:
+    chunked`` and no ``Content-Length``: Django reads such a body as empty under WSGI,
+    which would be answered as a file with no rows or a student with no fields."""
+    chunked = "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked and not int(meta.get("CONTENT_LENGTH") or 0):
+        raise LengthRequiredError(
+            "the body came in chunks without a Content-Length, which this server cannot "
+            "read; send it with its length (curl --data-binary @file does)"
+        )
 
 
 def check_size(n_bytes: int) -> None:

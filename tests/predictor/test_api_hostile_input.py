@@ -159,3 +159,19 @@ def test_a_json_body_may_start_with_a_byte_order_mark(api, production_model):
     body = "\ufeff".encode() + json.dumps(STUDENT).encode()
     response = api.post(URL, body, content_type="application/json")
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [(URL, "application/json"), ("/api/v1/predictions/batch/", "text/csv")],
+)
+def test_a_chunked_body_without_a_length_is_a_411_not_an_empty_one(
+    api, production_model, url, content_type
+):
+    """Under WSGI Django reads such a body as empty; say what to send instead of "the file
+    is empty" or "all seven fields are required"."""
+    response = api.generic(
+        "POST", url, b"", content_type=content_type, HTTP_TRANSFER_ENCODING="chunked"
+    )
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["detail"]
