@@ -175,6 +175,15 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
+    def worker_cpu_seconds(self) -> float:
+        """CPU time (user + system) the workers have used so far, seconds (/proc stat)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (man 5 proc)
+        return total / tick
+
     def worker_rss_mb(self) -> list[float]:
         """Resident memory of each worker, MB (VmRSS from /proc)."""
         sizes = []

@@ -7,7 +7,9 @@ Each configuration gets a fresh gunicorn (gunicorn.conf.py: one OpenMP/BLAS thre
 worker), a short warm-up, then ``--clients`` connections POST students back to back for
 ``--seconds`` (at most 20: see ``common.CLIENT_ADDRESSES``), each request from one of 256
 client addresses. Requests per second counts 2xx answers only; every other answer is
-reported. The load comes from wrk (Debian's package ``wrk``: C, one thread, a few percent
+reported. CPU ms/req is the workers' CPU time (user + system, from /proc) over the requests
+they answered: what a request costs the server, steadier than requests per second when the
+machine's neighbours take a varying share of the cores. The load comes from wrk (Debian's package ``wrk``: C, one thread, a few percent
 of a core) when it is installed, else from Python threads, which take most of a core
 themselves and cap what either side can show on 2 cores. The client runs on the same 2
 cores either way, so both sides pay for it alike.
@@ -57,6 +59,7 @@ def hammer(url: str, students: list[dict], *, seconds: float, clients: int) -> d
     elapsed = time.monotonic() - started
     return {
         "rps": ok[0] / elapsed,
+        "requests": ok[0] + failed[0],
         "failed": failed[0],
         "p50": common.median(latencies),
         "p99": common.percentile(latencies, 99),
@@ -114,6 +117,7 @@ def hammer_wrk(url: str, students: list[dict], *, seconds: float, clients: int) 
     failed = result["non_2xx"] + result["socket_errors"]
     return {
         "rps": (result["requests"] - failed) / result["seconds"],
+        "requests": result["requests"],
         "failed": failed,
         "p50": result["p50"],
         "p99": result["p99"],
@@ -144,28 +148,35 @@ def main() -> None:
     students = common.students()
     env = common.environment(database_url, TUTORIAL_ARTIFACTS=str(artifacts))
 
+    def measured(server: common.Server, url: str) -> dict:
+        # Worker CPU per request: what a request costs the server, whatever share of the
+        # cores the client and the machine's neighbours took meanwhile.
+        before = server.worker_cpu_seconds()
+        result = load(url, students, seconds=args.seconds, clients=args.clients)
+        warm_up = 20
+        spent = server.worker_cpu_seconds() - before
+        return {**result, "cpu_ms": spent / (result["requests"] + warm_up) * 1e3}
+
     rows = []
     for workers in [int(w) for w in args.workers.split(",")]:
         with common.Server("studentperf.wsgi:application", workers=workers, env=env) as server:
-            ours = load(
-                f"{server.url}/api/v1/predictions/",
-                students,
-                seconds=args.seconds,
-                clients=args.clients,
-            )
+            ours = measured(server, f"{server.url}/api/v1/predictions/")
             rss = server.worker_rss_mb()
         with common.Server("bench.tutorial_app:application", workers=workers, env=env) as server:
-            theirs = load(f"{server.url}/", students, seconds=args.seconds, clients=args.clients)
+            theirs = measured(server, f"{server.url}/")
         rows.append(
             [
                 workers,
                 f"{ours['rps']:.0f}",
                 f"{ours['p50'] * 1e3:.1f} / {ours['p99'] * 1e3:.1f}",
+                f"{ours['cpu_ms']:.2f}",
                 f"{theirs['rps']:.0f}",
                 f"{theirs['p50'] * 1e3:.1f} / {theirs['p99'] * 1e3:.1f}",
+                f"{theirs['cpu_ms']:.2f}",
                 f"{ours['rps'] / theirs['rps']:.1f}×",
+                f"{theirs['cpu_ms'] / ours['cpu_ms']:.1f}×",
                 f"{max(rss):.0f}",
-                ours["failed"] + theirs["failed"],
+                f"{ours['failed']} / {theirs['failed']}",
             ]
         )
         print(f"  {workers} worker(s) done", flush=True)
@@ -175,11 +186,14 @@ def main() -> None:
                 "workers",
                 "API req/s (stored)",
                 "API p50/p99 ms",
+                "API CPU ms/req",
                 "tutorial req/s",
                 "tutorial p50/p99 ms",
-                "ratio",
+                "tutorial CPU ms/req",
+                "ratio req/s",
+                "ratio CPU/req",
                 "RSS/worker MB",
-                "non-2xx",
+                "non-2xx API / tutorial",
             ],
             rows,
         )
