@@ -9,10 +9,10 @@ worker), a short warm-up, then ``--clients`` connections POST students back to b
 client addresses. Requests per second counts 2xx answers only; every other answer is
 reported. CPU ms/req is the workers' CPU time (user + system, from /proc) over the requests
 they answered: what a request costs the server, steadier than requests per second when the
-machine's neighbours take a varying share of the cores. The load comes from wrk (Debian's package ``wrk``: C, one thread, a few percent
-of a core) when it is installed, else from Python threads, which take most of a core
-themselves and cap what either side can show on 2 cores. The client runs on the same 2
-cores either way, so both sides pay for it alike.
+machine's neighbours take a varying share of the cores. The load comes from wrk (Debian's
+package ``wrk``: C, one thread, a few percent of a core) when it is installed, else from
+Python threads, which take most of a core themselves and cap what either side can show on
+2 cores. The client runs on the same 2 cores either way, so both sides pay for it alike.
 """
 
 from __future__ import annotations
