@@ -77,40 +77,59 @@ def read_csv_text(text: str) -> pd.DataFrame:
     """Parse CSV text into a frame of strings with canonical column names.
 
     Accepts comma- or semicolon-separated text, quoted or not, with or without a BOM.
-    Blank lines are skipped. A row with more fields than the header keeps its row (cut to
-    the header's width) and is listed in ``frame.attrs["ragged_rows"]`` as
-    ``{row_index: n_fields}`` so that validation rejects it alone; a shorter row is padded
-    with empty cells. Raises ``DataError`` for empty text, a file without data rows, text
-    the csv module cannot read, or a column that appears twice.
+    Blank lines are skipped. A row with more fields than the header, or fewer when a
+    schema column is among those missing, keeps its row (cut or padded to the header's
+    width) and is listed in ``frame.attrs["ragged_rows"]`` as ``{row_index: n_fields}`` so
+    that validation rejects it alone. Raises ``DataError`` for empty text, a header without
+    names, a quote never closed, text the csv module cannot read, or a column that appears
+    twice.
     """
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise DataError("the file is empty")
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    # strict: a quote opened and never closed is an error, not one cell holding the rest
+    # of the file.
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True, strict=True
+    )
+    records, record_start = [], 1
     try:
-        records = [row for row in reader if any(cell.strip() for cell in row)]
+        for row in reader:
+            if not records and len(row) > 1 and not any(cell.strip() for cell in row):
+                raise DataError(f"the header (line {record_start}) has no column names")
+            if any(cell.strip() for cell in row):
+                records.append(row)
+            record_start = reader.line_num + 1
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise DataError(
+                f"a quote opened on line {record_start} is never closed, so the rest of the "
+                "file would be one cell"
+            ) from None
         raise DataError(f"line {reader.line_num} is not readable CSV ({exc})") from None
     if not records:
         raise DataError("the file is empty")
     header, width = records[0], len(records[0])
-    body, ragged = [], {}
+    body, lengths = [], {}
     for index, row in enumerate(records[1:]):
-        if len(row) > width:
-            ragged[index] = len(row)
-            row = row[:width]
-        body.append(row + [""] * (width - len(row)))
-    frame = pd.DataFrame(body, columns=header, dtype=str)
-    frame = _canonical_columns(frame)
-    frame.attrs["ragged_rows"] = ragged
+        if len(row) != width:
+            lengths[index] = len(row)
+        body.append(row[:width] + [""] * (width - len(row)))
+    frame = _canonical_columns(pd.DataFrame(body, columns=header, dtype=str))
+    # A longer row is malformed; so is a shorter one that lacks a cell of a column the
+    # schema reads (a missing optional last column, such as reference, is allowed).
+    needed = {*schema.FEATURE_NAMES, schema.TARGET}
+    frame.attrs["ragged_rows"] = {
+        index: n for index, n in lengths.items() if n > width or needed & set(frame.columns[n:])
+    }
     return frame
 
 
 def ragged_row_error(frame: pd.DataFrame, index: int) -> str | None:
-    """The message for row ``index`` of a ``read_csv_text`` frame that had more fields
-    than its header, else ``None``."""
+    """The message for row ``index`` of a ``read_csv_text`` frame whose number of fields
+    does not fit its header (see ``read_csv_text``), else ``None``."""
     n_fields = frame.attrs.get("ragged_rows", {}).get(index)
     if n_fields is None:
         return None
@@ -304,7 +323,8 @@ def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
         rows.append(CheckedRow(values, errors))
     for index in frame.attrs.get("ragged_rows", {}):
         if index < len(rows):
-            rows[index].errors["row"] = ragged_row_error(frame, index)
+            # Its cells may sit under the wrong columns: the row error alone, no values.
+            rows[index] = CheckedRow({}, {"row": ragged_row_error(frame, index)})
     return rows
 
 
@@ -330,7 +350,7 @@ def validate_frame(
     for index, record in enumerate(frame[required].to_dict("records")):
         errors = row_errors(record, require_target=require_target)
         if ragged_row_error(frame, index):
-            report.rejections["row with more fields than the header"] += 1
+            report.rejections["row with more or fewer fields than the header"] += 1
             continue
         if errors:
             name, message = next(iter(errors.items()))

@@ -135,7 +135,7 @@ def test_a_row_with_too_many_fields_is_rejected_alone(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     clean, report = load_dataset(path)
     assert report.rows_read == 60 and len(clean) == 59
-    assert report.rejections["row with more fields than the header"] == 1
+    assert report.rejections["row with more or fewer fields than the header"] == 1
 
 
 def test_a_column_named_twice_is_refused(tmp_path):
@@ -164,3 +164,39 @@ def test_a_utf16_file_is_named_as_such():
     for data in (text.encode("utf-16"), text.encode("utf-16-le")):
         with pytest.raises(DataError, match="UTF-16"):
             read_csv_bytes(data)
+
+
+STUDENT_ROW = "male,group B,some college,standard,none,70,70"
+HEADER = (
+    "gender,race/ethnicity,parental level of education,lunch,test preparation course,"
+    "reading score,writing score,reference"
+)
+
+
+def test_a_quote_never_closed_is_an_error_not_one_cell_holding_the_rest():
+    """Without this, the rows after it vanished into one row's reference."""
+    from ml.data import read_csv_text
+
+    text = f'{HEADER}\n{STUDENT_ROW},"Smith, J\n{STUDENT_ROW},r2\n{STUDENT_ROW},r3\n'
+    with pytest.raises(DataError, match="quote opened on line 2 is never closed"):
+        read_csv_text(text)
+
+
+def test_a_header_of_empty_names_is_named_not_replaced_by_the_first_row():
+    from ml.data import read_csv_text
+
+    with pytest.raises(DataError, match=r"the header \(line 1\) has no column names"):
+        read_csv_text(f",,\n{STUDENT_ROW},a,b\n")
+
+
+def test_a_short_row_is_malformed_unless_only_optional_columns_are_missing():
+    """Six fields under an eight-column header is a malformed row, not "writing_score is
+    empty"; a row without its trailing reference is a whole student."""
+    from ml.data import read_csv_text, validate_rows
+
+    text = (
+        f"{HEADER}\n{STUDENT_ROW},7B\n{STUDENT_ROW}\nmale,group B,some college,standard,none,70\n"
+    )
+    rows = validate_rows(read_csv_text(text))
+    assert [row.errors for row in rows] == [{}, {}, {"row": "has 6 fields; the header has 8"}]
+    assert rows[2].values == {}
