@@ -60,6 +60,18 @@ def bounded_payload(raw):
     return {"truncated_json": text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
 
 
+def storable_errors(errors: dict) -> dict[str, str]:
+    """``{field: message or [messages]}`` as stored: ``{field: message}``, a list's
+    messages joined by spaces, and a NUL quoted from the input replaced by U+FFFD
+    (PostgreSQL's jsonb cannot hold one, and pages and CSV files should not)."""
+    stored = {}
+    for name, messages in errors.items():
+        if isinstance(messages, list | tuple):
+            messages = " ".join(map(str, messages))
+        stored[str(name).replace("\x00", "\ufffd")] = str(messages).replace("\x00", "\ufffd")
+    return stored
+
+
 def score_columns(result: dict) -> dict:
     """The ``Prediction`` columns of one scored row (``PredictionBatch.row`` output)."""
     return {
@@ -155,20 +167,15 @@ def prediction_reject(
 ) -> Prediction:
     """Store an attempt whose input failed validation (status rejected).
 
-    ``errors``: ``{field: message or [messages]}``, stored as ``{field: message}`` (a
-    list's messages joined by spaces), the shape batch rows have. ``features``: the values
-    that did validate, stored in their columns; the rest stay null.
+    ``errors``: ``{field: message or [messages]}``, stored by ``storable_errors`` as
+    ``{field: message}``, the shape batch rows have. ``features``: the values that did
+    validate, stored in their columns; the rest stay null.
     """
     return Prediction.objects.create(
         status=Prediction.Status.REJECTED,
         channel=channel,
         raw_payload=bounded_payload(raw_payload),
-        errors={
-            str(name): " ".join(map(str, messages))
-            if isinstance(messages, list | tuple)
-            else str(messages)
-            for name, messages in errors.items()
-        },
+        errors=storable_errors(errors),
         reference=(reference or "")[:200],
         **_attribution(owner, session_key),
         **(features or {}),
@@ -257,7 +264,7 @@ def prediction_create_batch(
                 **common,
                 **row.values,
                 "status": Prediction.Status.OK if row.ok else Prediction.Status.REJECTED,
-                "errors": row.errors,
+                "errors": storable_errors(row.errors),
                 "batch_row": i,
                 "raw_payload": bounded_payload(raw_rows[i]),
                 "reference": references[i],

@@ -175,3 +175,18 @@ def test_a_chunked_body_without_a_length_is_a_411_not_an_empty_one(
     )
     assert response.status_code == 411
     assert "Content-Length" in response.json()["detail"]
+
+
+def test_a_nul_quoted_in_an_error_message_is_stored_as_a_visible_stand_in(api, production_model):
+    """``"male\\x00"`` is refused with a message that quotes it: the stored message (jsonb
+    on PostgreSQL, which refused the NUL with a 500) carries U+FFFD instead, on the single
+    API and in a batch."""
+    response = api.post(URL, {**STUDENT, "gender": "male\x00"}, format="json")
+    assert response.status_code == 400
+    batch = api.post(
+        "/api/v1/predictions/batch/", [{**STUDENT, "gender": "male\x00"}], format="json"
+    )
+    assert batch.status_code == 201
+    for stored in Prediction.objects.all():
+        assert stored.status == "rejected"
+        assert "\x00" not in stored.errors["gender"] and "\ufffd" in stored.errors["gender"]
