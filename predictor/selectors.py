@@ -133,6 +133,21 @@ class PredictionResult:
     what_if_error: str = ""
     production_version: int | None = None
 
+    @property
+    def model_figure(self) -> float | None:
+        """Baseline plus the contributions, points: the model's own figure, which the
+        score equals unless keeping it on the 0–100 scale moved it."""
+        p = self.prediction
+        if p.baseline is None or not p.contributions:
+            return None
+        return p.baseline + sum(p.contributions.values())
+
+    @property
+    def clipped(self) -> bool:
+        """Whether the score was kept on the scale (the model's figure fell past 0 or 100)."""
+        figure = self.model_figure
+        return figure is not None and abs(figure - self.prediction.predicted_math_score) > 1e-6
+
 
 def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionResult | None:
     """One visible prediction with its reasons, range bar and what-if answers, or ``None``.

@@ -155,3 +155,24 @@ def test_a_ragged_row_is_counted_as_malformed_not_as_a_category():
 
     assert rejection_reason("row", "has 9 fields; the header has 8") == "row malformed"
     assert rejection_reason("lunch", '"caviar" is not one of: ...') == "lunch unknown category"
+
+
+def test_the_page_says_when_the_score_was_kept_on_the_scale(client, production_model):
+    """The reasons add up to the model's own figure; when that fell below 0 the page says
+    so instead of claiming they add up to 0."""
+    lowest = {
+        **STUDENT,
+        "gender": "female",
+        "lunch": "free/reduced",
+        "test_preparation_course": "none",
+        "reading_score": 0,
+        "writing_score": 0,
+    }
+    prediction, html = predict(client, **lowest)
+    page = text_of(html)
+    assert prediction.predicted_math_score == 0
+    figure = prediction.baseline + sum(prediction.contributions.values())
+    assert figure < 0
+    assert f"plus these points makes {figure:.1f}; scores are kept on the 0–100 scale" in page
+    _, ordinary = predict(client)
+    assert "kept on the 0–100 scale" not in ordinary
