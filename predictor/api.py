@@ -92,6 +92,15 @@ def exception_handler(exc, context):
     )
 
 
+def _json_sent_as_a_form(request, payload) -> bool:
+    """``curl -d '{"gender": ...}'`` without a Content-Type: one form key that is JSON."""
+    return (
+        request.content_type.startswith("application/x-www-form-urlencoded")
+        and len(payload) == 1
+        and next(iter(payload)).lstrip().startswith("{")
+    )
+
+
 def _session_key(request) -> str:
     session = getattr(request, "session", None)
     return session.session_key or "" if session is not None else ""
@@ -151,6 +160,11 @@ class PredictionListCreate(generics.GenericAPIView):
             )
         try:
             payload = request.data
+            if _json_sent_as_a_form(request, payload):
+                raise ParseError(
+                    "the body is JSON sent as a form (curl -d sends a form unless told "
+                    'otherwise): add the header "Content-Type: application/json"'
+                )
         except ParseError as exc:
             services.prediction_reject(
                 errors={"body": str(exc.detail)},

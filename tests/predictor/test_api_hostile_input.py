@@ -190,3 +190,26 @@ def test_a_nul_quoted_in_an_error_message_is_stored_as_a_visible_stand_in(api, p
     for stored in Prediction.objects.all():
         assert stored.status == "rejected"
         assert "\x00" not in stored.errors["gender"] and "\ufffd" in stored.errors["gender"]
+
+
+def test_json_sent_as_a_form_gets_a_hint_not_seven_missing_fields(api, production_model):
+    """What ``curl -d '{...}'`` sends without ``-H 'Content-Type: application/json'``."""
+    response = api.generic(
+        "POST", URL, json.dumps(STUDENT), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert "Content-Type: application/json" in response.json()["detail"]
+    assert "Content-Type: application/json" in Prediction.objects.get().errors["body"]
+
+
+def test_a_real_form_post_is_still_read(api, production_model):
+    """Form-encoded fields (the tutorial's pages post them) are scored as before."""
+    response = api.post(URL, STUDENT, format="multipart")
+    assert response.status_code == 201
+    response = api.generic(
+        "POST",
+        URL,
+        "&".join(f"{k}={v}" for k, v in STUDENT.items()).replace(" ", "+").replace("'", "%27"),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 201, response.json()
