@@ -29,17 +29,27 @@ class CategoryFormField(forms.ChoiceField):
 
 def schema_form_field(feature: schema.Feature) -> forms.Field:
     """The Django form field for one schema feature (a choice or a 0–100 integer)."""
+    # The API's and the CSV loader's wording, so a rule reads the same on every channel.
     if feature.is_categorical:
         return CategoryFormField(
             label=feature.label,
             choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
+            error_messages={
+                "invalid_choice": f'"%(value)s" is not one of: {", ".join(feature.choices)}'
+            },
         )
+    out_of_range = f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}"
     return ScoreFormField(
         label=feature.label,
         min_value=schema.SCORE_MIN,
         max_value=schema.SCORE_MAX,
         help_text=feature.help_text,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+        error_messages={
+            "invalid": "must be a whole number",
+            "min_value": out_of_range,
+            "max_value": out_of_range,
+        },
     )
 
 

@@ -49,7 +49,7 @@ def test_a_reading_score_of_150_is_explained_next_to_its_field(journey, served_m
     described_by = reading.get_attribute("aria-describedby").split()
     message = page.locator(f"#{described_by[-1]}")
     expect(message).to_be_visible()
-    expect(message).to_contain_text("less than or equal to 100")
+    expect(message).to_contain_text("must be between 0 and 100")
     # Next to the field: the message starts just below the input, in the same column.
     box, text_box = reading.bounding_box(), message.bounding_box()
     assert 0 <= text_box["y"] - (box["y"] + box["height"]) < 40
