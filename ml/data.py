@@ -219,8 +219,11 @@ def cell_error(name: str, raw: object) -> str | None:
         return "is empty"
     feature = schema.FEATURES_BY_NAME.get(name)
     if feature is not None and feature.is_categorical:
+        choices = ", ".join(feature.choices)
+        if not isinstance(raw, str):  # a JSON true, number or list (a CSV cell is text)
+            return f"must be text: one of {choices}"
         if schema.normalize_category(raw) not in feature.choices:
-            return f"'{raw}' is not one of: {', '.join(feature.choices)}"
+            return f'"{raw}" is not one of: {choices}'
         return None
     score = parse_score(raw)
     if score is None:
@@ -262,6 +265,8 @@ def rejection_reason(name: str, message: str) -> str:
         return f"{name} empty"
     if message == "must be a whole number":
         return f"{name} not a whole number"
+    if message.startswith("must be at most"):
+        return f"{name} too long"
     if name in schema.CATEGORICAL_FEATURES:
         return f"{name} unknown category"
     return f"{name} malformed"

@@ -20,7 +20,7 @@ def test_it_keeps_every_row_in_order_with_clean_values_or_errors():
     assert [r.ok for r in rows] == [True, False, True]
     assert rows[0].values == {**STUDENT, "writing_score": 74}
     assert rows[1].errors == {
-        "gender": "'other' is not one of: female, male",
+        "gender": '"other" is not one of: female, male',
         "reading_score": "must be between 0 and 100",
         "writing_score": "must be a whole number",
     }

@@ -293,3 +293,16 @@ def test_a_reference_over_200_characters_rejects_its_row_as_the_single_api_does(
     body = APIClient().post("/api/v1/predictions/batch/", rows, format="json").json()
     assert [r["status"] for r in body["results"]] == ["rejected", "ok"]
     assert body["results"][0]["errors"] == {"reference": "must be at most 200 characters"}
+
+
+def test_a_json_batch_words_its_rules_as_the_single_api(production_model):
+    """A JSON true for a category is "must be text", never Python's 'True'; a long
+    reference is counted as too long."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import STUDENT
+
+    rows = [{**STUDENT, "gender": True}, {**STUDENT, "reference": "x" * 201}]
+    body = APIClient().post("/api/v1/predictions/batch/", rows, format="json").json()
+    assert body["results"][0]["errors"] == {"gender": "must be text: one of female, male"}
+    assert body["rejections"]["reference too long"] == 1
