@@ -111,6 +111,7 @@ class PredictionPagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 500
+    invalid_page_message = "page {page_number} does not exist ({message})"
 
     def paginate_queryset(self, queryset, request, view=None):
         """As DRF's, but a ``page`` or ``page_size`` that is not a whole number from 1 up

@@ -98,15 +98,25 @@ def from_tutorial_post(data) -> dict:
     return mapped
 
 
+# As the API's filters word it (predictor.serializers).
+NOT_A_DAY = "must be a day of the calendar as YYYY-MM-DD, e.g. 2026-03-01"
+
+
 class HistoryFilterForm(forms.Form):
     """The history page's filters; every one optional. ``filters()`` feeds
     ``selectors.prediction_list``."""
 
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": NOT_A_DAY},
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": NOT_A_DAY},
     )
     model_version = forms.IntegerField(
         label="Model version",

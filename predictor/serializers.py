@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from ml import schema
 from ml.data import SCORE_TEXT
+from predictor.forms import NOT_A_DAY
 from predictor.models import ModelVersion, ModelVersionEvent, Prediction
 
 
@@ -355,21 +356,39 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         return data
 
 
+def _one_of(values) -> str:
+    return f'"{{input}}" is not one of: {", ".join(values)}'
+
+
 class PredictionFilterSerializer(serializers.Serializer):
     """Query parameters of ``GET /api/v1/predictions/`` (all optional)."""
 
     date_from = serializers.DateField(
-        required=False, help_text="first day, YYYY-MM-DD (inclusive, site time zone)"
+        required=False,
+        help_text="first day, YYYY-MM-DD (inclusive, site time zone)",
+        error_messages={"invalid": NOT_A_DAY},
     )
-    date_to = serializers.DateField(required=False, help_text="last day, YYYY-MM-DD (inclusive)")
+    date_to = serializers.DateField(
+        required=False,
+        help_text="last day, YYYY-MM-DD (inclusive)",
+        error_messages={"invalid": NOT_A_DAY},
+    )
     model_version = serializers.IntegerField(
         required=False, min_value=1, help_text="model version number, e.g. 3"
     )
-    status = serializers.ChoiceField(choices=Prediction.Status.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=Prediction.Status.choices,
+        required=False,
+        error_messages={"invalid_choice": _one_of(Prediction.Status.values)},
+    )
     reference = serializers.CharField(
         required=False, max_length=200, help_text="part of the reference, any case"
     )
-    channel = serializers.ChoiceField(choices=Prediction.Channel.choices, required=False)
+    channel = serializers.ChoiceField(
+        choices=Prediction.Channel.choices,
+        required=False,
+        error_messages={"invalid_choice": _one_of(Prediction.Channel.values)},
+    )
     batch = serializers.UUIDField(required=False, help_text="a batch id")
 
     def validate(self, attrs):

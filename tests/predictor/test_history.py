@@ -131,7 +131,7 @@ def test_the_history_page_names_a_bad_filter(client, alice):
     client.force_login(alice)
     response = client.get("/history/", {"date_from": "03/32/2026"})
     assert response.status_code == 400
-    assert "Enter a valid date" in response.content.decode()
+    assert "must be a day of the calendar as YYYY-MM-DD" in response.content.decode()
 
 
 def test_the_csv_export_holds_the_filtered_list(client, alice):
@@ -211,3 +211,26 @@ def test_the_widest_dates_are_no_bounds_not_a_500(client, api, alice, params):
     assert client.get("/history/", params).status_code == 200
     export = client.get("/history/export.csv", params)
     assert len(b"".join(export.streaming_content).decode().splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    "params, name, message",
+    [
+        ({"date_from": "2026-02-30"}, "date_from", "must be a day of the calendar as YYYY-MM-DD"),
+        ({"status": "OK"}, "status", '"OK" is not one of: ok, rejected, failed'),
+        ({"channel": "fax"}, "channel", '"fax" is not one of: form, api, batch'),
+    ],
+)
+def test_a_bad_filter_says_what_would_do(client, api, alice, params, name, message):
+    """The API and the export word a bad filter alike and say what is allowed."""
+    assert api.get(URL, params).json()[name][0].startswith(message)
+    client.force_login(alice)
+    if name.startswith("date"):
+        assert message in client.get("/history/export.csv", params).content.decode()
+
+
+def test_a_page_past_the_end_names_the_page(api, alice):
+    make_prediction(owner=alice)
+    response = api.get(URL, {"page": 999})
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("page 999 does not exist")
