@@ -160,9 +160,20 @@ def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionRe
     if prediction is None:
         return None
     features = prediction.features
+    # What was sent for a value that was refused (a rejected attempt stores only the
+    # values that passed), under any of the headers the loaders accept.
+    raw = prediction.raw_payload if isinstance(prediction.raw_payload, dict) else {}
+    sent = {schema.normalize_header(str(key)): value for key, value in raw.items()}
     result = PredictionResult(
         prediction=prediction,
-        features=[{"label": f.label, "value": features[f.name]} for f in schema.FEATURES],
+        features=[
+            {
+                "label": f.label,
+                "value": features[f.name],
+                "sent": sent.get(f.name) if features[f.name] is None else None,
+            }
+            for f in schema.FEATURES
+        ],
     )
     if prediction.status != Prediction.Status.OK:
         return result

@@ -145,8 +145,10 @@ def test_a_rejected_attempt_page_reads_as_sentences(client, production_model):
     rejected = Prediction.objects.get()
     client.force_login(teacher)
     page = unescape(client.get(f"/predictions/{rejected.pk}/").content.decode())
-    assert "This attempt was rejected: reading_score must be between 0 and 100" in page
+    assert "This attempt was rejected: Reading score: must be between 0 and 100" in page
     assert "['" not in page
+    assert "<h1>Attempt not scored</h1>" in page
+    assert "400 <small>(sent, not accepted)</small>" in page
 
 
 def test_a_ragged_row_is_counted_as_malformed_not_as_a_category():
