@@ -94,3 +94,12 @@ def test_latency_shows_the_decimals_it_needs(value, text):
     assert milliseconds_text(value) == text
     assert milliseconds(value) == text
     assert milliseconds(None) == "—"
+
+
+def test_a_rare_failure_rate_is_not_shown_as_zero():
+    from predictor.management.commands.monitor_report import _pct
+
+    assert _pct(1 / 15_000) == "<0.1%"
+    assert _pct(0.0) == "0.0%"
+    assert _pct(0.058) == "5.8%"
+    assert _pct(None) == "-"

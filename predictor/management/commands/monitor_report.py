@@ -117,7 +117,10 @@ def _num(value, digits: int = 2) -> str:
 
 
 def _pct(value) -> str:
-    return "-" if value is None else f"{value:.1%}"
+    if value is None:
+        return "-"
+    # One failure in thousands is not 0.0%.
+    return "<0.1%" if 0 < value < 0.0005 else f"{value:.1%}"
 
 
 def _p(value) -> str:
