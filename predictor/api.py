@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 
 from django.conf import settings
@@ -17,7 +18,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import (
+    NotFound,
+    ParseError,
+    Throttled,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import IsAdminUser
@@ -73,6 +80,12 @@ def exception_handler(exc, context):
         )
     response = drf_exception_handler(exc, context)
     if response is not None:
+        limit = getattr(context.get("request"), "throttle_limit", None)
+        if isinstance(exc, Throttled) and limit:
+            response.data = {
+                "detail": f"too many requests: {limit}; retry in {math.ceil(exc.wait or 1)} s",
+                "code": "throttled",
+            }
         return response
     request = context.get("request")
     request_id = getattr(request, "request_id", None)

@@ -14,12 +14,28 @@ from django.shortcuts import render
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+_PERIODS = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
+_WHO = {"anon": "each address without a login", "user": "each user"}
+
 
 class _RatesFromSettings:
     # DRF binds the rates dict when its module is imported; reading it per request lets a
     # settings change (a test's override, a reload) take effect.
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        allowed = super().allow_request(request, view)
+        if not allowed:
+            # For the 429's message (predictor.api.exception_handler).
+            request.throttle_limit = limit_text(self.scope, self.num_requests, self.duration)
+        return allowed
+
+
+def limit_text(scope: str, num_requests: int, duration: int) -> str:
+    """``"at most 120 requests a minute for each address without a login"``."""
+    period = _PERIODS.get(duration, f"{duration} seconds")
+    return f"at most {num_requests} requests a {period} for {_WHO.get(scope, scope)}"
 
 
 class AnonRateThrottle(_RatesFromSettings, throttling.AnonRateThrottle):

@@ -43,7 +43,12 @@ def test_the_api_answers_429_with_retry_after_over_the_anonymous_rate(low_rates,
     refused = client.post(URL, STUDENT, format="json")
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 60
-    assert "throttled" in refused.json()["detail"]
+    body = refused.json()
+    assert body["code"] == "throttled"
+    assert body["detail"].startswith(
+        "too many requests: at most 2 requests a minute for each address without a login; "
+        "retry in "
+    )
     assert Prediction.objects.count() == 2
     assert cache.get("throttle_anon_127.0.0.1") is not None
 
@@ -73,6 +78,7 @@ def test_a_logged_in_user_gets_the_user_rate(low_rates, production_model):
     client.force_authenticate(User.objects.create_user("alice"))
     codes = [client.get(URL).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+    assert "at most 3 requests a minute for each user" in client.get(URL).json()["detail"]
 
 
 def test_the_html_form_is_throttled_too(client, low_rates, production_model):
