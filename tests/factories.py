@@ -49,6 +49,16 @@ STUDENT = {
     "writing_score": 74,
 }
 
+# A student every ``make_students`` model scores below 0 (so the score is clipped to 0).
+LOWEST_STUDENT = {
+    **STUDENT,
+    "gender": "female",
+    "lunch": "free/reduced",
+    "test_preparation_course": "none",
+    "reading_score": 0,
+    "writing_score": 0,
+}
+
 
 def make_prediction(*, created_at=None, **fields):
     """A stored Prediction without a model call: status ok with a score unless told otherwise.

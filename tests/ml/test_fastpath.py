@@ -6,7 +6,7 @@ import pytest
 from ml import artifact, fastpath
 from ml.predict import FittedModel, records_frame
 from ml.train import train
-from tests.factories import STUDENT
+from tests.factories import LOWEST_STUDENT, STUDENT
 
 
 def _same(a: dict, b: dict) -> None:
@@ -39,14 +39,7 @@ def test_it_keeps_contributions_summing_to_the_score(trained):
 def test_a_score_past_the_scale_is_clipped_into_its_own_range(trained):
     """A student the model scores below 0 gets 0, inside the 90% range, on the fast path
     and the pipeline alike; the contributions still explain the model's own output."""
-    lowest = {
-        **STUDENT,
-        "gender": "female",
-        "lunch": "free/reduced",
-        "test_preparation_course": "none",
-        "reading_score": 0,
-        "writing_score": 0,
-    }
+    lowest = LOWEST_STUDENT
     fast = trained.model.predict_one(lowest)
     pipeline = trained.model.predict(records_frame([lowest])).row(0)
     _same(fast, pipeline)

@@ -13,7 +13,7 @@ from ml.predict import records_frame
 from predictor import explanations
 from predictor.models import Prediction
 from predictor.services import model_version_promote, model_version_register
-from tests.factories import STUDENT
+from tests.factories import LOWEST_STUDENT, STUDENT
 
 
 @pytest.fixture
@@ -162,14 +162,7 @@ def test_a_ragged_row_is_counted_as_malformed_not_as_a_category():
 def test_the_page_says_when_the_score_was_kept_on_the_scale(client, production_model):
     """The reasons add up to the model's own figure; when that fell below 0 the page says
     so instead of claiming they add up to 0."""
-    lowest = {
-        **STUDENT,
-        "gender": "female",
-        "lunch": "free/reduced",
-        "test_preparation_course": "none",
-        "reading_score": 0,
-        "writing_score": 0,
-    }
+    lowest = LOWEST_STUDENT
     prediction, html = predict(client, **lowest)
     page = text_of(html)
     assert prediction.predicted_math_score == 0

@@ -46,8 +46,7 @@ def test_the_api_answers_429_with_retry_after_over_the_anonymous_rate(low_rates,
     body = refused.json()
     assert body["code"] == "throttled"
     assert body["detail"].startswith(
-        "too many requests: at most 2 requests a minute for each address without a login; "
-        "retry in "
+        "too many requests: at most 2 requests a minute for each address without a login; retry in "
     )
     assert Prediction.objects.count() == 2
     assert cache.get("throttle_anon_127.0.0.1") is not None
