@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import pickle
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,12 +20,16 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The gunicorn starter the load test uses too (bench scripts run from bench/, hence here).
+from tests.servers import Gunicorn, base_environment  # noqa: E402
+
+Server = Gunicorn
 
 ONE_THREAD = {
     name: "1"
@@ -56,14 +59,9 @@ def students(n: int = 500) -> list[dict]:
 
 
 def environment(database_url: str, **extra) -> dict:
-    """Environment for manage.py and gunicorn on the scratch database, throttling off."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "studentperf.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "benchmark-only-" + uuid.uuid4().hex * 2,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    """Environment for manage.py and gunicorn on the scratch database (throttling as
+    deployed, see below); ``tests.servers.base_environment`` underneath."""
+    deployed = {
         # Throttling on at its default rates, behind one proxy as in docker-compose.yml:
         # each request names one of CLIENT_ADDRESSES in X-Forwarded-For, so the counts are
         # read and written as for many real clients (a raised rate for one address instead
@@ -72,8 +70,8 @@ def environment(database_url: str, **extra) -> dict:
         "DJANGO_NUM_PROXIES": "1",
         # The request log on, as deployed (gunicorn's output goes to /dev/null).
         "LOG_LEVEL": "INFO",
-        **extra,
     }
+    return base_environment(database_url, **{**deployed, **extra})
 
 
 def scratch_database(database_url: str | None = None) -> str:
@@ -121,112 +119,33 @@ def tutorial_artifacts(folder: Path) -> Path:
     return folder
 
 
-def free_port() -> int:
-    """A free port in 8700–8799 (this project's range for servers it starts)."""
-    for port in range(8700, 8800):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8700–8799")
-
-
-class Server:
-    """gunicorn on a free port with ``workers`` workers, serving ``app``; a context manager."""
-
-    def __init__(self, app: str, *, workers: int, env: dict):
-        self.port = free_port()
-        self.app, self.workers, self.env = app, workers, env
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        env = {**self.env, "PORT": str(self.port), "WEB_CONCURRENCY": str(self.workers)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn for {self.app} exited at start")
-            try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=5) as response:
-                    if response.status == 200 and len(self.worker_pids()) == self.workers:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"gunicorn for {self.app} not ready after 90 s")
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(p) for p in children.read_text().split()] if children.exists() else []
-
-    def worker_cpu_seconds(self) -> float:
-        """CPU time (user + system) the workers have used so far, seconds (/proc stat)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.worker_pids():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (man 5 proc)
-        return total / tick
-
-    def worker_rss_mb(self) -> list[float]:
-        """Resident memory of each worker, MB (VmRSS from /proc)."""
-        sizes = []
-        for pid in self.worker_pids():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
+def _timed(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
+    """One request on a new connection (gunicorn's sync workers close each one);
+    ``(status, seconds)`` from connect to the last byte. Plain ``http.client``: urllib's
+    opener machinery would add client time to every figure."""
+    parts = urllib.parse.urlsplit(url)
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request(method, parts.path or "/", body=body, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    finally:
+        connection.close()
+    return status, time.perf_counter() - started
 
 
 def get(url: str) -> tuple[int, float]:
-    """GET on a new connection; ``(status, seconds)``, timed like ``post_json``."""
-    parts = urllib.parse.urlsplit(url)
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    try:
-        connection.request("GET", parts.path or "/")
-        response = connection.getresponse()
-        response.read()
-        status = response.status
-    finally:
-        connection.close()
-    return status, time.perf_counter() - started
+    """GET ``url``; ``(status, seconds)``."""
+    return _timed("GET", url)
 
 
 def post_json(url: str, payload: dict) -> tuple[int, float]:
-    """POST ``payload`` as JSON on a new connection (gunicorn's sync workers close each
-    one), from the next of ``CLIENT_ADDRESSES``; ``(status, seconds)`` from connect to the
-    last byte. Plain ``http.client``: urllib's opener machinery would add client time to
-    every figure."""
-    parts = urllib.parse.urlsplit(url)
-    body = json.dumps(payload).encode()
+    """POST ``payload`` as JSON from the next of ``CLIENT_ADDRESSES``; ``(status,
+    seconds)``, the body encoded before the clock starts."""
     headers = {"Content-Type": "application/json", "X-Forwarded-For": next(_addresses)}
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    try:
-        connection.request("POST", parts.path or "/", body=body, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        status = response.status
-    finally:
-        connection.close()
-    return status, time.perf_counter() - started
+    return _timed("POST", url, json.dumps(payload).encode(), headers)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,21 +12,25 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.factories import STUDENT
+from tests.servers import ROOT, Gunicorn, base_environment
 
 pytestmark = pytest.mark.load
 
-ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = 1_000
 THREADS = 32
 WORKERS = 4
 PROMOTE_AFTER = 300
+# Scored rows of this test, and how many distinct ones (the same on SQLite and PostgreSQL).
+STORED_LOAD_ROWS = (
+    "SELECT COUNT(*), COUNT(DISTINCT reference) FROM predictor_prediction "
+    "WHERE status = 'ok' AND reference LIKE 'load-%'"
+)
 PROMOTE = """
 import sys
 from predictor.models import ModelVersion
@@ -40,34 +43,15 @@ print("promoted", flush=True)
 """
 
 
-def _free_port() -> int:
-    """A free port in 8700–8799 (the range this project's servers may use)."""
-    for port in range(8700 + os.getpid() % 50, 8800):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8700–8799")
-
-
-def _environment(database_url: str, port: int) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "studentperf.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "load-test-only-" + uuid.uuid4().hex * 2,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        # UserRateThrottle counts anonymous clients too, by address.
-        "THROTTLE_ANON": "1000000/min",
-        "THROTTLE_USER": "1000000/min",
-        "SERVING_REFRESH_SECONDS": "0.5",
-        "LOG_LEVEL": "WARNING",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(WORKERS),
-    }
+def _environment(database_url: str) -> dict:
+    return base_environment(
+        database_url,
+        # Every request comes from one address here: a rate nobody reaches.
+        THROTTLE_ANON="1000000/min",
+        THROTTLE_USER="1000000/min",
+        SERVING_REFRESH_SECONDS="0.5",
+        LOG_LEVEL="WARNING",
+    )
 
 
 def _manage(env: dict, *args: str) -> str:
@@ -97,23 +81,8 @@ def _post(port: int, payload: dict) -> tuple[int, dict]:
         return exc.code, {"error": exc.read().decode(errors="replace")[:500]}
 
 
-def _wait_ready(port: int, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"gunicorn exited:\n{log.read_text()[-3000:]}"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"gunicorn not ready after 90 s:\n{log.read_text()[-3000:]}")
-
-
 def _run_load(database_url: str, tmp_path: Path, count_rows) -> None:
-    port = _free_port()
-    env = _environment(database_url, port)
+    env = _environment(database_url)
     _manage(env, "migrate", "--noinput")
     _manage(env, "createcachetable")
     _manage(env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1")
@@ -122,17 +91,8 @@ def _run_load(database_url: str, tmp_path: Path, count_rows) -> None:
         "--no-promote",
     )  # fmt: skip
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(WORKERS)]
-            + ["studentperf.wsgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_ready(port, server, log)
+    server = Gunicorn("studentperf.wsgi:application", workers=WORKERS, env=env, log=log)
+    with server:
         # The promoting process starts (imports Django and the models) before the load and
         # waits on stdin, so the promotion itself lands right after the 300th answer.
         promoter_process = subprocess.Popen(
@@ -144,35 +104,35 @@ def _run_load(database_url: str, tmp_path: Path, count_rows) -> None:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        seen = []
-        while not seen or not (seen[-1].startswith("ready") or seen[-1] == ""):
-            seen.append(promoter_process.stdout.readline())
-        assert seen[-1].startswith("ready"), "".join(seen)[-3000:]
-        done = threading.Semaphore(0)
-        promotion: dict = {}
+        try:
+            seen = []
+            while not seen or not (seen[-1].startswith("ready") or seen[-1] == ""):
+                seen.append(promoter_process.stdout.readline())
+            assert seen[-1].startswith("ready"), "".join(seen)[-3000:]
+            done = threading.Semaphore(0)
+            promotion: dict = {}
 
-        def promote_half_way():
-            for _ in range(PROMOTE_AFTER):
-                done.acquire()
-            promotion["output"] = promoter_process.communicate("go\n", timeout=120)[0]
+            def promote_half_way():
+                for _ in range(PROMOTE_AFTER):
+                    done.acquire()
+                promotion["output"] = promoter_process.communicate("go\n", timeout=120)[0]
 
-        def one(i: int):
-            result = _post(port, {**STUDENT, "reading_score": i % 101, "reference": f"load-{i}"})
-            done.release()
-            return result
+            def one(i: int):
+                payload = {**STUDENT, "reading_score": i % 101, "reference": f"load-{i}"}
+                result = _post(server.port, payload)
+                done.release()
+                return result
 
-        promoter = threading.Thread(target=promote_half_way)
-        promoter.start()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(THREADS) as pool:
-            results = list(pool.map(one, range(REQUESTS)))
-        print(f"{REQUESTS} predictions in {time.perf_counter() - started:.1f} s")
-        promoter.join(timeout=120)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if "promoter_process" in locals() and promoter_process.poll() is None:
-            promoter_process.kill()
+            promoter = threading.Thread(target=promote_half_way)
+            promoter.start()
+            started = time.perf_counter()
+            with ThreadPoolExecutor(THREADS) as pool:
+                results = list(pool.map(one, range(REQUESTS)))
+            print(f"{REQUESTS} predictions in {time.perf_counter() - started:.1f} s")
+            promoter.join(timeout=120)
+        finally:
+            if promoter_process.poll() is None:
+                promoter_process.kill()
 
     statuses = [status for status, _ in results]
     failures = [body for status, body in results if status != 201][:3]
@@ -193,10 +153,7 @@ def test_it_loses_no_prediction_under_load_on_sqlite(tmp_path):
 
     def count_rows():
         with sqlite3.connect(path) as db:
-            return db.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT reference) FROM predictor_prediction "
-                "WHERE status = 'ok' AND reference LIKE 'load-%'"
-            ).fetchone()
+            return db.execute(STORED_LOAD_ROWS).fetchone()
 
     _run_load(f"sqlite:///{path}", tmp_path, count_rows)
 
@@ -213,10 +170,7 @@ def test_it_loses_no_prediction_under_load_on_postgresql(tmp_path, postgres_url)
 
     def count_rows():
         with psycopg.connect(url) as db:
-            return db.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT reference) FROM predictor_prediction "
-                "WHERE status = 'ok' AND reference LIKE 'load-%'"
-            ).fetchone()
+            return db.execute(STORED_LOAD_ROWS).fetchone()
 
     try:
         _run_load(url, tmp_path, count_rows)
