@@ -333,28 +333,24 @@ _PLAIN_FIELDS = (
 )
 
 
-def _insert_fields() -> list[models.Field]:
-    return [f for f in Prediction._meta.concrete_fields if not f.primary_key]
+@dataclass(frozen=True)
+class _InsertPlan:
+    names: tuple[str, ...]  # attnames, in column order
+    converters: tuple  # per column: None (the driver takes the value as it is) or a function
+    sql: str
+    sql_returning_pk: str
 
 
-def _insert_sql(db, *, returning_pk: bool = False) -> str:
-    quote = db.ops.quote_name
-    fields = _insert_fields()
-    # Only the model's own table and column names are formatted in; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(Prediction._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    return f"{sql} RETURNING {quote(Prediction._meta.pk.column)}" if returning_pk else sql
+@functools.cache
+def _insert_plan(db) -> _InsertPlan:
+    """The columns, their value converters and the two INSERT statements, built once per
+    connection wrapper (one per alias and thread), not on every prediction.
 
-
-def _converters(db) -> list:
-    """Per insert column, ``None`` (the driver takes the value as it is) or a function
-    giving the database value: JSON via ``connection.ops.adapt_json_value``, dates and
-    UUIDs via the field's ``get_db_prep_save``."""
+    Converters: JSON via ``connection.ops.adapt_json_value``, dates and UUIDs via the
+    field's ``get_db_prep_save``; str, int, float and None need none."""
+    fields = [f for f in Prediction._meta.concrete_fields if not f.primary_key]
     converters = []
-    for f in _insert_fields():
+    for f in fields:
         if isinstance(f, models.JSONField):
             converters.append(
                 lambda v, encoder=f.encoder, adapt=db.ops.adapt_json_value: (
@@ -365,7 +361,19 @@ def _converters(db) -> list:
             converters.append(None)
         else:
             converters.append(lambda v, f=f: None if v is None else f.get_db_prep_save(v, db))
-    return converters
+    quote = db.ops.quote_name
+    # Only the model's own table and column names are formatted in; values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(Prediction._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    return _InsertPlan(
+        names=tuple(f.attname for f in fields),
+        converters=tuple(converters),
+        sql=sql,
+        sql_returning_pk=f"{sql} RETURNING {quote(Prediction._meta.pk.column)}",
+    )
 
 
 def predictions_insert(rows: list[dict], *, returning_pk: bool = False) -> int | None:
@@ -384,14 +392,13 @@ def predictions_insert(rows: list[dict], *, returning_pk: bool = False) -> int |
     stay in the database.
     """
     db = connections[DEFAULT_DB_ALIAS]  # resolved once: the proxy costs a lookup per use
-    names = [f.attname for f in _insert_fields()]
+    plan = _insert_plan(db)
     defaults = _prediction_defaults()
-    converters = _converters(db)
     params = [
         [
             value if convert is None else convert(value)
             for convert, value in zip(
-                converters, (row.get(n, defaults[n]) for n in names), strict=True
+                plan.converters, (row.get(n, defaults[n]) for n in plan.names), strict=True
             )
         ]
         for row in rows
@@ -399,11 +406,10 @@ def predictions_insert(rows: list[dict], *, returning_pk: bool = False) -> int |
     with db.cursor() as cursor:
         if returning_pk:
             (values,) = params
-            cursor.execute(_insert_sql(db, returning_pk=True), values)
+            cursor.execute(plan.sql_returning_pk, values)
             return cursor.fetchone()[0]
-        sql = _insert_sql(db)
         for start in range(0, len(params), 5000):
-            cursor.executemany(sql, params[start : start + 5000])
+            cursor.executemany(plan.sql, params[start : start + 5000])
     return None
 
 
