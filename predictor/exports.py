@@ -54,16 +54,24 @@ def _points(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def error_text(errors) -> str:
-    """``{field: message or [messages]}`` as one line: ``"reading_score must be ...; ..."``."""
-    if not errors:
-        return ""
-    parts = []
-    for name, messages in errors.items():
-        if isinstance(messages, (list, tuple)):
-            messages = " ".join(map(str, messages))
-        parts.append(f"{name} {messages}")
-    return "; ".join(parts)
+def error_message(messages) -> str:
+    """One field's ``message`` or ``[messages]`` (DRF's shape) as one string."""
+    if isinstance(messages, list | tuple):
+        return " ".join(map(str, messages))
+    return str(messages)
+
+
+def error_text(errors, *, labels: bool = False) -> str:
+    """``{field: message or [messages]}`` as one line: ``"reading_score must be ...; ..."``,
+    or with ``labels`` for a page: ``"Reading score: must be ...; ..."``."""
+
+    def lead(name: str) -> str:
+        if not labels:
+            return f"{name} "
+        feature = schema.FEATURES_BY_NAME.get(name)
+        return f"{feature.label if feature else name.capitalize()}: "
+
+    return "; ".join(lead(name) + error_message(m) for name, m in (errors or {}).items())
 
 
 def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list[str]]:

@@ -34,6 +34,7 @@ from predictor.errors import (
     ScoringError,
     ServiceError,
 )
+from predictor.exports import error_message, error_text
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
 from predictor.selectors import rollback_target
 
@@ -64,12 +65,10 @@ def storable_errors(errors: dict) -> dict[str, str]:
     """``{field: message or [messages]}`` as stored: ``{field: message}``, a list's
     messages joined by spaces, and a NUL quoted from the input replaced by U+FFFD
     (PostgreSQL's jsonb cannot hold one, and pages and CSV files should not)."""
-    stored = {}
-    for name, messages in errors.items():
-        if isinstance(messages, list | tuple):
-            messages = " ".join(map(str, messages))
-        stored[str(name).replace("\x00", "\ufffd")] = str(messages).replace("\x00", "\ufffd")
-    return stored
+    return {
+        str(name).replace("\x00", "\ufffd"): error_message(messages).replace("\x00", "\ufffd")
+        for name, messages in errors.items()
+    }
 
 
 def score_columns(result: dict) -> dict:
@@ -540,7 +539,7 @@ def prediction_record_outcomes(
 
 def _outcome_target(row: OutcomeRow, by_id: dict, by_reference: dict) -> tuple[int | None, str]:
     if row.errors:
-        return None, "; ".join(f"{name} {message}" for name, message in row.errors.items())
+        return None, error_text(row.errors)
     if row.prediction_id:
         found = by_id.get(row.prediction_id)
         if found is None:

@@ -93,17 +93,6 @@ def predictdata(request):
     return _predict_from_post(request, from_tutorial_post(request.POST))
 
 
-def _errors_in_words(errors: dict) -> str:
-    """``{field: message}`` as a sentence for a page: ``"Reading score: must be …; …"``."""
-    parts = []
-    for name, message in (errors or {}).items():
-        feature = schema.FEATURES_BY_NAME.get(name)
-        if isinstance(message, list | tuple):  # rows stored before messages were joined
-            message = " ".join(map(str, message))
-        parts.append(f"{feature.label if feature else name.capitalize()}: {message}")
-    return "; ".join(parts)
-
-
 @require_GET
 def prediction_detail(request, pk: int):
     """One prediction's page: score, range, reasons and what-if; someone else's is a 404."""
@@ -113,7 +102,7 @@ def prediction_detail(request, pk: int):
     return render(
         request,
         "predictor/prediction_detail.html",
-        {"result": result, "error_text": _errors_in_words(result.prediction.errors)},
+        {"result": result, "error_text": exports.error_text(result.prediction.errors, labels=True)},
     )
 
 
