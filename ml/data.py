@@ -219,11 +219,10 @@ def cell_error(name: str, raw: object) -> str | None:
         return "is empty"
     feature = schema.FEATURES_BY_NAME.get(name)
     if feature is not None and feature.is_categorical:
-        choices = ", ".join(feature.choices)
         if not isinstance(raw, str):  # a JSON true, number or list (a CSV cell is text)
-            return f"must be text: one of {choices}"
+            return schema.text_error(feature.choices)
         if schema.normalize_category(raw) not in feature.choices:
-            return f'"{raw}" is not one of: {choices}'
+            return schema.choice_error(raw, feature.choices)
         return None
     score = parse_score(raw)
     if score is None:

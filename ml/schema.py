@@ -117,3 +117,15 @@ def normalize_category(value: object) -> str:
 def category_label(value: str) -> str:
     """How a category reads on a page: ``"group A"`` → ``"Group A"``, ``"none"`` → ``"None"``."""
     return value[:1].upper() + value[1:]
+
+
+def choice_error(value: str, choices) -> str:
+    """The rule a category value breaks, worded alike by the API, the form, batch rows and
+    filters: ``'"x" is not one of: female, male'``. ``value`` may be a placeholder that
+    DRF (``"{input}"``) or Django (``"%(value)s"``) fills in."""
+    return f'"{value}" is not one of: {", ".join(choices)}'
+
+
+def text_error(choices) -> str:
+    """The rule a category given as a JSON true, number or list breaks."""
+    return f"must be text: one of {', '.join(choices)}"

@@ -34,9 +34,7 @@ def schema_form_field(feature: schema.Feature) -> forms.Field:
         return CategoryFormField(
             label=feature.label,
             choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
-            error_messages={
-                "invalid_choice": f'"%(value)s" is not one of: {", ".join(feature.choices)}'
-            },
+            error_messages={"invalid_choice": schema.choice_error("%(value)s", feature.choices)},
         )
     out_of_range = f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}"
     return ScoreFormField(

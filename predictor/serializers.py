@@ -61,12 +61,10 @@ class CategoryField(ShallowCopyMixin, serializers.ChoiceField):
     """A schema category, read as the CSV loader reads it: case and spacing do not matter
     (``"Group B "`` is ``"group B"``)."""
 
-    default_error_messages = {"not_text": "must be text: one of {choices}"}
-
     def to_internal_value(self, data):
         if not isinstance(data, str):
             # A list or a boolean would otherwise be echoed in Python's spelling.
-            self.fail("not_text", choices=", ".join(self.choices))
+            raise serializers.ValidationError(schema.text_error(self.choices), code="not_text")
         return super().to_internal_value(schema.normalize_category(data))
 
 
@@ -76,9 +74,7 @@ def schema_serializer_field(feature: schema.Feature) -> serializers.Field:
         return CategoryField(
             choices=list(feature.choices),
             help_text=feature.label,
-            error_messages={
-                "invalid_choice": f'"{{input}}" is not one of: {", ".join(feature.choices)}'
-            },
+            error_messages={"invalid_choice": schema.choice_error("{input}", feature.choices)},
         )
     return ScoreField(help_text=f"{feature.label}, integer 0–100")
 
@@ -356,10 +352,6 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         return data
 
 
-def _one_of(values) -> str:
-    return f'"{{input}}" is not one of: {", ".join(values)}'
-
-
 class PredictionFilterSerializer(serializers.Serializer):
     """Query parameters of ``GET /api/v1/predictions/`` (all optional)."""
 
@@ -379,7 +371,7 @@ class PredictionFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Prediction.Status.choices,
         required=False,
-        error_messages={"invalid_choice": _one_of(Prediction.Status.values)},
+        error_messages={"invalid_choice": schema.choice_error("{input}", Prediction.Status.values)},
     )
     reference = serializers.CharField(
         required=False, max_length=200, help_text="part of the reference, any case"
@@ -387,7 +379,9 @@ class PredictionFilterSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=Prediction.Channel.choices,
         required=False,
-        error_messages={"invalid_choice": _one_of(Prediction.Channel.values)},
+        error_messages={
+            "invalid_choice": schema.choice_error("{input}", Prediction.Channel.values)
+        },
     )
     batch = serializers.UUIDField(required=False, help_text="a batch id")
 
