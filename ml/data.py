@@ -226,9 +226,9 @@ def cell_error(name: str, raw: object) -> str | None:
         return None
     score = parse_score(raw)
     if score is None:
-        return "must be a whole number"
+        return schema.SCORE_NOT_WHOLE
     if not schema.SCORE_MIN <= score <= schema.SCORE_MAX:
-        return f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}"
+        return schema.SCORE_OUT_OF_RANGE
     return None
 
 
@@ -262,7 +262,7 @@ def rejection_reason(name: str, message: str) -> str:
         return f"{name} out of {schema.SCORE_MIN}–{schema.SCORE_MAX}"
     if message == "is empty":
         return f"{name} empty"
-    if message == "must be a whole number":
+    if message == schema.SCORE_NOT_WHOLE:
         return f"{name} not a whole number"
     if message.startswith("must be at most"):
         return f"{name} too long"

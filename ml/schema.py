@@ -129,3 +129,8 @@ def choice_error(value: str, choices) -> str:
 def text_error(choices) -> str:
     """The rule a category given as a JSON true, number or list breaks."""
     return f"must be text: one of {', '.join(choices)}"
+
+
+# The rules a score breaks, worded alike on every channel.
+SCORE_NOT_WHOLE = "must be a whole number"
+SCORE_OUT_OF_RANGE = f"must be between {SCORE_MIN} and {SCORE_MAX}"

@@ -36,7 +36,6 @@ def schema_form_field(feature: schema.Feature) -> forms.Field:
             choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
             error_messages={"invalid_choice": schema.choice_error("%(value)s", feature.choices)},
         )
-    out_of_range = f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}"
     return ScoreFormField(
         label=feature.label,
         min_value=schema.SCORE_MIN,
@@ -44,9 +43,9 @@ def schema_form_field(feature: schema.Feature) -> forms.Field:
         help_text=feature.help_text,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
         error_messages={
-            "invalid": "must be a whole number",
-            "min_value": out_of_range,
-            "max_value": out_of_range,
+            "invalid": schema.SCORE_NOT_WHOLE,
+            "min_value": schema.SCORE_OUT_OF_RANGE,
+            "max_value": schema.SCORE_OUT_OF_RANGE,
         },
     )
 

@@ -35,9 +35,9 @@ class ScoreField(ShallowCopyMixin, serializers.IntegerField):
     """A whole-number score 0–100. Rejects booleans and non-integral numbers such as 72.5."""
 
     default_error_messages = {
-        "invalid": "must be a whole number",
-        "max_value": f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}",
-        "min_value": f"must be between {schema.SCORE_MIN} and {schema.SCORE_MAX}",
+        "invalid": schema.SCORE_NOT_WHOLE,
+        "max_value": schema.SCORE_OUT_OF_RANGE,
+        "min_value": schema.SCORE_OUT_OF_RANGE,
     }
 
     def __init__(self, **kwargs):
