@@ -37,6 +37,7 @@ from predictor.errors import (
 from predictor.exports import error_message, error_text
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
 from predictor.selectors import rollback_target
+from studentperf.db import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def prediction_create(
     )
     # The served row, so serializing the answer needs no query for the version.
     prediction.model_version = served.row
-    with transaction.atomic():
+    with write_transaction():
         prediction.pk = predictions_insert([prediction.__dict__], returning_pk=True)
     prediction._state.adding, prediction._state.db = False, DEFAULT_DB_ALIAS
     return prediction
@@ -379,7 +380,7 @@ def predictions_insert(rows: list[dict], *, returning_pk: bool = False) -> int |
     """Insert ``Prediction`` rows given as ``{attname: value}`` (a ``Prediction``'s
     ``__dict__`` will do; a missing attname takes the field's default; ``created_at`` must
     be set, since ``auto_now_add`` acts in ``Model.save`` which this skips). Call inside
-    ``transaction.atomic()``.
+    ``transaction.atomic()``, or for one row ``studentperf.db.write_transaction()``.
 
     Many rows go in with ``executemany``, in order; with ``returning_pk`` one row goes in
     with ``INSERT … RETURNING`` (SQLite ≥ 3.35, PostgreSQL) and its pk is returned.
