@@ -15,3 +15,24 @@ def test_it_runs_on_the_database_that_database_url_names(db):
         assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
     else:
         assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_no_index_of_the_predictions_table_leads_another(db):
+    """Every stored prediction pays for each index it enters, so none may be one that a
+    longer index starting with the same columns already serves (a foreign key's or
+    ``db_index``'s own index, say, beside a composite one on it)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "predictor_prediction")
+    indexes = {
+        name: tuple(c["columns"])
+        for name, c in constraints.items()
+        # PostgreSQL's "_like" twins serve LIKE 'x%' (varchar_pattern_ops): another kind.
+        if c["index"] and not c["primary_key"] and not name.endswith("_like")
+    }
+    led = [
+        (name, other)
+        for name, columns in indexes.items()
+        for other, longer in indexes.items()
+        if other != name and len(longer) > len(columns) and longer[: len(columns)] == columns
+    ]
+    assert led == []
