@@ -6,8 +6,9 @@ write: it counts the whole table (to cull when it is over ``MAX_ENTRIES``), then
 transaction selects the key, and updates or inserts it. Here ``set`` is one
 ``INSERT … ON CONFLICT (cache_key) DO UPDATE`` (an upsert: SQLite ≥ 3.24, PostgreSQL
 ≥ 9.5), and the table is counted and culled, as Django does, on one ``set`` in
-``CULL_EVERY`` of each process instead of on each. Reads, ``add``, ``touch``, ``incr``
-and the table itself (``manage.py createcachetable``) are Django's.
+``CULL_EVERY`` of each process instead of on each; ``get`` is one ``SELECT`` on the key
+and its expiry. ``get_many``, ``add``, ``touch``, ``incr`` and the table itself
+(``manage.py createcachetable``) are Django's.
 """
 
 from __future__ import annotations
@@ -42,6 +43,28 @@ class DatabaseCache(DjangoDatabaseCache):
     def __init__(self, table, params):
         super().__init__(table, params)
         self._sets = 0
+
+    def get(self, key, default=None, version=None):
+        """One key's value, or ``default`` when it is absent or past its expiry.
+
+        One ``SELECT`` on the key and its expiry. Django's ``get`` goes through
+        ``get_many`` and deletes an expired row it finds; here that row stays until the
+        next ``set`` of its key overwrites it or a cull deletes it.
+        """
+        key = self.make_and_validate_key(key, version=version)
+        connection = connections[router.db_for_read(self.cache_model_class)]
+        now = connection.ops.adapt_datetimefield_value(tz_now())
+        sql = (  # The table name is quoted from settings; every value is a parameter.
+            f"SELECT value FROM {connection.ops.quote_name(self._table)} "  # noqa: S608
+            "WHERE cache_key = %s AND expires >= %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key, now])
+            row = cursor.fetchone()
+        if row is None:
+            return default
+        value = connection.ops.process_clob(row[0])
+        return pickle.loads(base64.b64decode(value.encode()))  # noqa: S301
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)

@@ -1,7 +1,7 @@
 """studentperf.cache.DatabaseCache: Django's database cache, each ``set`` one upsert."""
 
 import pytest
-from django.core.cache import caches
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -18,18 +18,29 @@ def stored_keys() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+@pytest.fixture(autouse=True)
+def cache_table(db, settings):
+    """The table, made when the settings use Redis (REDIS_URL) and so have none."""
+    settings.CACHES = {
+        "default": {"BACKEND": "studentperf.cache.DatabaseCache", "LOCATION": "django_cache"}
+    }
+    call_command("createcachetable")
+
+
 @pytest.fixture
-def cache(db):
+def cache():
     cache = new_cache()
     cache.clear()
     return cache
 
 
-def test_the_settings_count_throttles_in_this_backend_without_redis(settings):
-    if settings.CACHES["default"]["BACKEND"] != "studentperf.cache.DatabaseCache":
+def test_the_settings_count_throttles_in_this_backend_without_redis():
+    from studentperf import settings
+
+    if settings.REDIS_URL:
         pytest.skip("REDIS_URL is set: the throttle counts are in Redis")
-    assert isinstance(caches["default"], DatabaseCache)
-    assert caches["default"]._max_entries == 50_000
+    assert settings.CACHES["default"]["BACKEND"] == "studentperf.cache.DatabaseCache"
+    assert settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] == 50_000
 
 
 def test_set_stores_a_value_and_a_second_set_replaces_it_in_the_same_row(cache):
@@ -48,6 +59,14 @@ def test_set_is_one_statement(cache):
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 1
     assert "ON CONFLICT" in statements[0]
+
+
+def test_get_is_one_statement_and_gives_the_default_for_a_missing_key(cache):
+    cache.set("present", {"a": 1}, 60)
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.get("present") == {"a": 1}
+        assert cache.get("absent", "default") == "default"
+    assert len(queries) == 2
 
 
 def test_a_value_past_its_timeout_is_not_returned(cache):
