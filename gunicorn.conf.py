@@ -35,6 +35,11 @@ errorlog = "-"
 limit_request_line = 8190
 limit_request_fields = 100
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Each worker touches a heartbeat file after every request; on a disk that is a journaled
+# inode update each time, which can block the worker. In memory (tmpfs) it is not: the
+# advice of gunicorn's docs for its worker_tmp_dir setting, for containers above all.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
 
 
 def post_worker_init(worker):
