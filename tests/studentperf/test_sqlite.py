@@ -25,3 +25,7 @@ def test_statement_journals_stay_in_memory(sqlite):
 
 def test_commits_wait_for_the_disk_only_at_checkpoints(sqlite):
     assert pragma("synchronous") == 1  # NORMAL
+
+
+def test_the_log_is_copied_into_the_database_every_4000_pages(sqlite):
+    assert pragma("wal_autocheckpoint") == 4000
