@@ -38,8 +38,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Each worker touches a heartbeat file after every request; on a disk that is a journaled
 # inode update each time, which can block the worker. In memory (tmpfs) it is not: the
 # advice of gunicorn's docs for its worker_tmp_dir setting, for containers above all.
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+# Gunicorn makes its file there with mkstemp (unique, mode 0600).
+_SHM = "/dev/shm"  # noqa: S108
+if os.path.isdir(_SHM):
+    worker_tmp_dir = _SHM
 
 
 def post_worker_init(worker):
