@@ -1,14 +1,18 @@
 """Throughput with 1, 2 and 4 gunicorn workers: our API (with storage) against the
 tutorial's path, in the same run; and resident memory per worker.
 
-    python bench/throughput.py [--database-url URL] [--seconds 8] [--clients 8]
+    python bench/throughput.py [--database-url URL] [--seconds 6] [--rounds 3] [--clients 8]
 
-Each configuration gets a fresh gunicorn (gunicorn.conf.py: one OpenMP/BLAS thread per
-worker), a short warm-up, then ``--clients`` connections POST students back to back for
-``--seconds`` (at most 20: see ``common.CLIENT_ADDRESSES``), each request from one of 256
-client addresses. Requests per second counts 2xx answers only; every other answer is
-reported. CPU ms/req is the workers' CPU time (user + system, from /proc) over the requests
-they answered: what a request costs the server, steadier than requests per second when the
+Each worker count gets two fresh gunicorns (gunicorn.conf.py: one OpenMP/BLAS thread per
+worker), ours and the tutorial's, up at once, a short warm-up, no throttle counts, then
+``--rounds`` rounds in which ``--clients`` connections POST students back to back for
+``--seconds`` to ours, then as long to the tutorial's. Taking turns puts the machine's slow
+and fast spells on both sides alike; each ratio is of one round's pair, and the table
+gives the median over the rounds with the lowest and highest. ``--seconds`` × ``--rounds``
+is at most 20 (see ``common.CLIENT_ADDRESSES``); each request comes from one of 256 client
+addresses. Requests per second counts 2xx answers only; every other answer is reported.
+CPU ms/req is the workers' CPU time (user + system, from /proc) over the requests they
+answered: what a request costs the server, steadier than requests per second when the
 machine's neighbours take a varying share of the cores. The load comes from wrk (Debian's
 package ``wrk``: C, one thread, a few percent of a core) when it is installed, else from
 Python threads, which take most of a core themselves and cap what either side can show on
@@ -32,8 +36,6 @@ import common
 
 def hammer(url: str, students: list[dict], *, seconds: float, clients: int) -> dict:
     """Send requests from ``clients`` threads for ``seconds``; counts and latencies."""
-    for x in students[:20]:
-        common.post_json(url, x)
     stop = time.monotonic() + seconds
     lock = threading.Lock()
     ok, failed, latencies = [0], [0], []
@@ -94,8 +96,6 @@ def lua_list(values: list[str]) -> str:
 
 def hammer_wrk(url: str, students: list[dict], *, seconds: float, clients: int) -> dict:
     """The same measurement as ``hammer``, with wrk as the client."""
-    for x in students[:20]:
-        common.post_json(url, x)
     script = Path(tempfile.mkdtemp(prefix="studentperf-wrk-")) / "post.lua"
     script.write_text(
         WRK_SCRIPT
@@ -124,15 +124,34 @@ def hammer_wrk(url: str, students: list[dict], *, seconds: float, clients: int) 
     }
 
 
+def forget_throttle_counts() -> None:
+    """Empty the throttle counts, so that every worker count starts as a fresh minute."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):  # Redis: this run's keys only.
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """``median`` or, over several rounds, ``median (lowest–highest)``."""
+    text = fmt.format(common.median(values))
+    if len(values) > 1:
+        text += f" ({fmt.format(min(values))}–{fmt.format(max(values))})"
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="default: a scratch SQLite file")
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=6, help="per round and side")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", default="1,2,4")
     args = parser.parse_args()
-    if not 0 < args.seconds <= 20:
-        parser.error("--seconds must be more than 0 and at most 20")
+    if args.rounds < 1 or not 0 < args.seconds * args.rounds <= 20:
+        parser.error("--seconds × --rounds must be more than 0 and at most 20")
     load = hammer_wrk if shutil.which("wrk") else hammer
 
     print(f"# throughput: {common.machine()}")
@@ -140,6 +159,10 @@ def main() -> None:
         f"# client: wrk, 1 thread, {args.clients} connections"
         if load is hammer_wrk
         else f"# client: {args.clients} Python threads (apt-get install wrk for a lighter one)"
+    )
+    print(
+        f"# {args.rounds} round(s) of {args.seconds} s a side, ours then the tutorial's; "
+        "median (lowest–highest) over the rounds, ratios paired by round"
     )
     database_url = common.scratch_database(args.database_url)
     print(f"# database {database_url.split(':', 1)[0]}, {common.throttle_cache()}")
@@ -153,30 +176,40 @@ def main() -> None:
         # cores the client and the machine's neighbours took meanwhile.
         before = server.worker_cpu_seconds()
         result = load(url, students, seconds=args.seconds, clients=args.clients)
-        warm_up = 20
         spent = server.worker_cpu_seconds() - before
-        return {**result, "cpu_ms": spent / (result["requests"] + warm_up) * 1e3}
+        return {**result, "cpu_ms": spent / result["requests"] * 1e3}
 
     rows = []
     for workers in [int(w) for w in args.workers.split(",")]:
-        with common.Server("studentperf.wsgi:application", workers=workers, env=env) as server:
-            ours = measured(server, f"{server.url}/api/v1/predictions/")
-            rss = server.worker_rss_mb()
-        with common.Server("bench.tutorial_app:application", workers=workers, env=env) as server:
-            theirs = measured(server, f"{server.url}/")
+        forget_throttle_counts()
+        # Both servers up at once (the idle one sleeps in accept) and measured in turns,
+        # so that a slow spell of the machine's neighbours falls on both sides alike.
+        with (
+            common.Server("studentperf.wsgi:application", workers=workers, env=env) as api,
+            common.Server("bench.tutorial_app:application", workers=workers, env=env) as tut,
+        ):
+            api_url, tut_url = f"{api.url}/api/v1/predictions/", f"{tut.url}/"
+            for url in (api_url, tut_url):  # warm-up: connections, caches, the model
+                for x in students[:20]:
+                    common.post_json(url, x)
+            rounds = [(measured(api, api_url), measured(tut, tut_url)) for _ in range(args.rounds)]
+            rss = api.worker_rss_mb()
+        ours, theirs = [r[0] for r in rounds], [r[1] for r in rounds]
         rows.append(
             [
                 workers,
-                f"{ours['rps']:.0f}",
-                f"{ours['p50'] * 1e3:.1f} / {ours['p99'] * 1e3:.1f}",
-                f"{ours['cpu_ms']:.2f}",
-                f"{theirs['rps']:.0f}",
-                f"{theirs['p50'] * 1e3:.1f} / {theirs['p99'] * 1e3:.1f}",
-                f"{theirs['cpu_ms']:.2f}",
-                f"{ours['rps'] / theirs['rps']:.1f}×",
-                f"{theirs['cpu_ms'] / ours['cpu_ms']:.1f}×",
+                spread([r["rps"] for r in ours], "{:.0f}"),
+                f"{common.median([r['p50'] for r in ours]) * 1e3:.1f} / "
+                f"{common.median([r['p99'] for r in ours]) * 1e3:.1f}",
+                spread([r["cpu_ms"] for r in ours], "{:.2f}"),
+                spread([r["rps"] for r in theirs], "{:.0f}"),
+                f"{common.median([r['p50'] for r in theirs]) * 1e3:.1f} / "
+                f"{common.median([r['p99'] for r in theirs]) * 1e3:.1f}",
+                spread([r["cpu_ms"] for r in theirs], "{:.2f}"),
+                spread([a["rps"] / b["rps"] for a, b in rounds], "{:.1f}×"),
+                spread([b["cpu_ms"] / a["cpu_ms"] for a, b in rounds], "{:.1f}×"),
                 f"{max(rss):.0f}",
-                f"{ours['failed']} / {theirs['failed']}",
+                f"{sum(r['failed'] for r in ours)} / {sum(r['failed'] for r in theirs)}",
             ]
         )
         print(f"  {workers} worker(s) done", flush=True)
