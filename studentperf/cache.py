@@ -72,10 +72,13 @@ class DatabaseCache(DjangoDatabaseCache):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         if timeout is None:
-            expires = datetime.max
+            expires = datetime.max.replace(microsecond=0)
         else:
+            # To the microsecond: Django's set drops the fraction of a second, so that a
+            # throttle's count expired up to a second early and a client who timed a burst
+            # to the end of a second got through at twice its rate.
             expires = datetime.fromtimestamp(timeout, tz=UTC if settings.USE_TZ else None)
-        expires = connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
+        expires = connection.ops.adapt_datetimefield_value(expires)
         # A text column (Django's, refs #19274): the pickle as base64.
         encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
         quote_name = connection.ops.quote_name

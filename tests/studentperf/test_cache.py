@@ -1,5 +1,8 @@
 """studentperf.cache.DatabaseCache: Django's database cache, each ``set`` one upsert."""
 
+import time
+from datetime import UTC, datetime
+
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -103,3 +106,16 @@ def test_a_failed_set_returns_false_and_leaves_the_outer_transaction_usable(db):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             assert cursor.fetchone() == (1,)
+
+
+def test_a_value_expires_no_earlier_than_its_timeout(cache):
+    """A throttle's count must outlive its period: Django's set rounds the expiry down to
+    the second, which let a burst timed to a second's end through at twice the rate."""
+    before = time.time()
+    cache.set("count", [1.0], 2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT expires FROM django_cache")
+        (expires,) = cursor.fetchone()
+    if isinstance(expires, str):  # SQLite keeps text
+        expires = datetime.fromisoformat(expires).replace(tzinfo=UTC)
+    assert expires.timestamp() >= before + 2
