@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -60,7 +61,8 @@ ErrorSerializer = inline_serializer(
 
 def exception_handler(exc, context):
     """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}``, a
-    body over Django's upload limit → 413 (Django alone would answer an HTML 400), and any
+    body over Django's upload limit → 413 (Django alone would answer an HTML 400), SQLite's
+    "database is locked" past the busy timeout → 503 with ``Retry-After``, and any
     other exception → a logged traceback and a JSON 500 that names the request id, never
     the traceback."""
     if isinstance(exc, ServiceError):
@@ -77,6 +79,20 @@ def exception_handler(exc, context):
     if isinstance(exc, SuspiciousOperation):
         return Response(
             {"detail": "bad request", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+        # SQLite: other writers held the one write lock past the busy timeout
+        # (SQLITE_BUSY_TIMEOUT_SECONDS). Nothing of this request was stored.
+        logger.warning("database busy: %s", exc)
+        set_rollback()
+        return Response(
+            {
+                "detail": "the database is busy with other writes; nothing was stored, "
+                "retry in a few seconds",
+                "code": "database_busy",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
         )
     response = drf_exception_handler(exc, context)
     if response is not None:

@@ -29,16 +29,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
         deadline = time.monotonic() + timeout
         wait = _FIRST_WAIT
         raw = self.connection
-        raw.execute("PRAGMA busy_timeout = 0")
-        try:
-            while True:
-                try:
-                    raw.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() >= deadline:
-                        raise
-                time.sleep(wait)
-                wait = min(wait * 1.5, _LONGEST_WAIT)
-        finally:
-            raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        # As Django's cursors do: sqlite3's errors leave as django.db's (OperationalError
+        # for "database is locked"), which callers catch as DatabaseError.
+        with self.wrap_database_errors:
+            raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                while True:
+                    try:
+                        raw.execute("BEGIN IMMEDIATE")
+                        return
+                    except sqlite3.OperationalError as exc:
+                        if "locked" not in str(exc) or time.monotonic() >= deadline:
+                            raise
+                    time.sleep(wait)
+                    wait = min(wait * 1.5, _LONGEST_WAIT)
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")

@@ -128,3 +128,22 @@ def test_a_scoring_failure_is_a_plain_500_and_the_attempt_is_kept(
     assert "could not score this student" in response.json()["detail"]
     assert "Traceback" not in response.content.decode()
     assert Prediction.objects.get().status == "failed"
+
+
+def test_a_database_busy_past_the_timeout_is_a_503_with_retry_after(
+    client, production_model, monkeypatch
+):
+    """SQLite's "database is locked" after SQLITE_BUSY_TIMEOUT_SECONDS: retry, not a 500."""
+    from django.db import OperationalError
+
+    from predictor import services
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "prediction_create", locked)
+    response = client.post(URL, STUDENT, format="json")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["code"] == "database_busy"
+    assert Prediction.objects.count() == 0

@@ -29,3 +29,36 @@ def test_commits_wait_for_the_disk_only_at_checkpoints(sqlite):
 
 def test_the_log_is_copied_into_the_database_every_4000_pages(sqlite):
     assert pragma("wal_autocheckpoint") == 4000
+
+
+@pytest.fixture
+def locked_database(sqlite, tmp_path):
+    """A SQLite file whose write lock another connection holds, and a connection of our
+    backend to it that gives up after 0.2 s."""
+    import sqlite3
+
+    from studentperf.sqlite3.base import DatabaseWrapper
+
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    settings_dict = {**connection.settings_dict, "NAME": str(path)}
+    settings_dict["OPTIONS"] = {**settings_dict["OPTIONS"], "timeout": 0.2}
+    waiting = DatabaseWrapper(settings_dict, alias="locked")
+    yield waiting
+    waiting.close()
+    holder.close()
+
+
+def test_a_writer_that_outwaits_the_busy_timeout_gets_djangos_operational_error(
+    locked_database,
+):
+    """Raised as django.db's error (which the cache and the API's handler catch as
+    DatabaseError), not sqlite3's, which escaped them as a 500."""
+    from django.db import OperationalError
+
+    locked_database.ensure_connection()
+    with pytest.raises(OperationalError, match="database is locked"):
+        locked_database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
