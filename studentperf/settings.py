@@ -101,10 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             # (a WAL of up to 16 MB) copies the log into the database a quarter as often
             # as SQLite's 1000: each copy waits for the disk twice (synchronous=NORMAL
             # syncs at checkpoints only), in the worker whose commit set it off, and
-            # pages written again and again between copies are copied once.
+            # pages written again and again between copies are copied once. A write
+            # bigger than that (a batch of 10,000 rows) grows the WAL file past it;
+            # journal_size_limit cuts the file back to 32 MiB once the log restarts.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-                " PRAGMA wal_autocheckpoint=4000;"
+                " PRAGMA wal_autocheckpoint=4000; PRAGMA journal_size_limit=33554432;"
             ),
         }
     )

@@ -62,3 +62,7 @@ def test_a_writer_that_outwaits_the_busy_timeout_gets_djangos_operational_error(
     locked_database.ensure_connection()
     with pytest.raises(OperationalError, match="database is locked"):
         locked_database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+
+
+def test_the_log_file_is_cut_back_to_32_mib_after_a_bigger_write(sqlite):
+    assert pragma("journal_size_limit") == 32 * 1024 * 1024
