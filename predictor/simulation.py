@@ -120,7 +120,9 @@ def traffic_simulate(
         }
         if channel[i] == "batch":
             group = batch_seen // BATCH_SIZE
-            batch_ids.setdefault(group, uuid.UUID(int=int(rng.integers(1, 2**62)) + seed))
+            # A fresh id, not one drawn from the seed: history is built in phases, often
+            # with the same seed, and a batch row is unique by (batch_id, batch_row).
+            batch_ids.setdefault(group, uuid.uuid4())
             row.update(batch_id=batch_ids[group], batch_row=batch_seen % BATCH_SIZE + 1)
             batch_seen += 1
         if rejected[i]:

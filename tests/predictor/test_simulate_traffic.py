@@ -52,3 +52,22 @@ def test_an_unknown_model_version_is_named_not_a_traceback(production_model):
     with pytest.raises(CommandError, match="no model version v99"):
         call_command("simulate_traffic", "--rows", "10", "--model-version", "99")
     assert Prediction.objects.count() == 0
+
+
+def test_history_can_be_built_in_phases_with_the_same_seed(production_model):
+    """Two runs with the default seed (two periods of history): both stored, their batch
+    rows in distinct batches (a batch row is unique by batch id and row)."""
+    for ending in ("10", "20"):
+        call_command(
+            "simulate_traffic",
+            "--rows",
+            "400",
+            "--days",
+            "5",
+            "--ending-days-ago",
+            ending,
+            stdout=StringIO(),
+        )
+    assert Prediction.objects.count() == 800
+    batch_rows = Prediction.objects.filter(batch_id__isnull=False)
+    assert batch_rows.values("batch_id", "batch_row").distinct().count() == batch_rows.count()
