@@ -163,6 +163,14 @@ def history_export(request):
     rows = selectors.prediction_list(
         user=request.user, session_key=session_key(request), **form.filters()
     )
+    count, limit = rows.count(), settings.EXPORT_MAX_ROWS
+    if count > limit:
+        return HttpResponse(
+            f"the export would hold {count:,} rows, more than the limit of {limit:,} a file "
+            "(EXPORT_MAX_ROWS): narrow it, for instance with the date filters",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     response = StreamingHttpResponse(
         exports.csv_lines(
             # Columns the file does not carry are left in the database.

@@ -4,8 +4,9 @@ Variables: DJANGO_SECRET_KEY (required unless DJANGO_DEBUG=1), DJANGO_DEBUG,
 DJANGO_ALLOWED_HOSTS (comma-separated), DATABASE_URL (default: SQLite file db.sqlite3),
 REDIS_URL (cache for throttling; default: the database cache), THROTTLE_ANON,
 THROTTLE_USER (DRF rates such as "120/min"), SERVING_REFRESH_SECONDS, BATCH_MAX_ROWS,
-BATCH_MAX_BYTES, DJANGO_SECURE, DJANGO_BEHIND_TLS_PROXY, DJANGO_HSTS_SECONDS, LOG_FORMAT,
-LOG_LEVEL. See README.md for the full table.
+BATCH_MAX_BYTES, EXPORT_MAX_ROWS, SQLITE_BUSY_TIMEOUT_SECONDS, DJANGO_SECURE,
+DJANGO_BEHIND_TLS_PROXY, DJANGO_HSTS_SECONDS, LOG_FORMAT, LOG_LEVEL. See README.md for
+the full table.
 """
 
 from pathlib import Path
@@ -212,6 +213,10 @@ SPECTACULAR_SETTINGS = {
 # How often a web process checks which model version is in production (seconds).
 SERVING_REFRESH_SECONDS = env.float("SERVING_REFRESH_SECONDS", default=2.0)
 BATCH_MAX_ROWS = env.int("BATCH_MAX_ROWS", default=10_000)
+# Rows in one history CSV export. A gunicorn sync worker streams about 10,000 rows a
+# second here and is killed at GUNICORN_TIMEOUT (30 s) mid-file, which a browser saves as
+# a short file without a word; past this the export is refused, saying to narrow it.
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
 BATCH_MAX_BYTES = env.int("BATCH_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = BATCH_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = BATCH_MAX_BYTES + 1024 * 1024

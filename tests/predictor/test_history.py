@@ -234,3 +234,18 @@ def test_a_page_past_the_end_names_the_page(api, alice):
     response = api.get(URL, {"page": 999})
     assert response.status_code == 404
     assert response.json()["detail"].startswith("page 999 does not exist")
+
+
+def test_an_export_past_the_row_limit_is_refused_saying_how_to_narrow_it(client, alice, settings):
+    """Not a file cut short when gunicorn's timeout kills the worker mid-stream."""
+    settings.EXPORT_MAX_ROWS = 2
+    client.force_login(alice)
+    for n in range(3):
+        make_prediction(owner=alice, reference=f"7B-0{n}", created_at=day(n + 1))
+    refused = client.get("/history/export.csv")
+    assert refused.status_code == 400
+    assert "3 rows, more than the limit of 2 a file (EXPORT_MAX_ROWS)" in refused.content.decode()
+    narrowed = client.get("/history/export.csv", {"date_from": day(2).date().isoformat()})
+    assert narrowed.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(narrowed.streaming_content).decode())))
+    assert len(rows) == 2
