@@ -74,13 +74,21 @@ def error_text(errors, *, labels: bool = False) -> str:
     return "; ".join(lead(name) + error_message(m) for name, m in (errors or {}).items())
 
 
+_ECHOED_FIELDS = frozenset((*schema.FEATURE_NAMES, "reference"))
+
+
 def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list[str]]:
     """The input's columns as sent, then ``BATCH_RESULT_COLUMNS``; one row per prediction,
     in the order given (the caller passes them by ``batch_row``)."""
     columns = list(batch.columns)
+    # Where a row's cells were too long to keep as sent (services.bounded_payload), its
+    # features and reference are echoed from their own columns instead.
+    stored = {c: n for c in columns if (n := schema.normalize_header(c)) in _ECHOED_FIELDS}
     yield [*columns, *BATCH_RESULT_COLUMNS]
     for p in predictions:
         raw = p.raw_payload if isinstance(p.raw_payload, dict) else {}
+        if "truncated_json" in raw:
+            raw = {c: getattr(p, n) for c, n in stored.items()}
         yield [
             *(_text(raw.get(c)) for c in columns),
             _points(p.predicted_math_score),

@@ -306,3 +306,20 @@ def test_a_json_batch_words_its_rules_as_the_single_api(production_model):
     body = APIClient().post("/api/v1/predictions/batch/", rows, format="json").json()
     assert body["results"][0]["errors"] == {"gender": "must be text: one of female, male"}
     assert body["rejections"]["reference too long"] == 1
+
+
+def test_a_row_too_long_to_keep_as_sent_is_echoed_from_its_stored_columns(api, production_model):
+    """A 100,000-character note cell: the row's raw cells are cut when stored, but its
+    answer still names the student's values and reference, not blanks."""
+    body = (
+        "gender,race_ethnicity,parental_level_of_education,lunch,test_preparation_course,"
+        "reading_score,writing_score,reference,note\n"
+        f"male,group B,high school,standard,none,70,71,S-0001,{'n' * 100_000}\n"
+    )
+    response = api.post(URL, body, content_type="text/csv", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 201
+    (row,) = read_csv(response.content.decode())
+    assert row["gender"] == "male" and row["race_ethnicity"] == "group B"
+    assert row["reading_score"] == "70" and row["writing_score"] == "71"
+    assert row["reference"] == "S-0001" and row["status"] == "ok"
+    assert row["note"] == ""  # not kept
