@@ -97,6 +97,8 @@ def from_tutorial_post(data) -> dict:
 
 # As the API's filters word it (predictor.serializers).
 NOT_A_DAY = "must be a day of the calendar as YYYY-MM-DD, e.g. 2026-03-01"
+NOT_A_VERSION = "must be a model version number: a whole number from 1"
+NOT_A_BATCH = "must be a batch id, e.g. 1b4e28ba-2fa1-11d2-883f-0016d3cca427"
 
 
 class HistoryFilterForm(forms.Form):
@@ -120,15 +122,28 @@ class HistoryFilterForm(forms.Form):
         required=False,
         min_value=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "any"}),
+        error_messages={"invalid": NOT_A_VERSION, "min_value": NOT_A_VERSION},
     )
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any"), *Prediction.Status.choices]
+        label="Status",
+        required=False,
+        choices=[("", "Any"), *Prediction.Status.choices],
+        error_messages={
+            "invalid_choice": schema.choice_error("%(value)s", Prediction.Status.values)
+        },
     )
     channel = forms.ChoiceField(
-        label="Channel", required=False, choices=[("", "Any"), *Prediction.Channel.choices]
+        label="Channel",
+        required=False,
+        choices=[("", "Any"), *Prediction.Channel.choices],
+        error_messages={
+            "invalid_choice": schema.choice_error("%(value)s", Prediction.Channel.values)
+        },
     )
     reference = forms.CharField(label="Reference contains", required=False, max_length=200)
-    batch = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    batch = forms.UUIDField(
+        required=False, widget=forms.HiddenInput, error_messages={"invalid": NOT_A_BATCH}
+    )
 
     # The reference (a student or a class) is what people search by; on a phone the fields
     # stack, so it comes first and the dates last.

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from ml import schema
 from ml.data import SCORE_TEXT
-from predictor.forms import NOT_A_DAY
+from predictor.forms import NOT_A_BATCH, NOT_A_DAY, NOT_A_VERSION
 from predictor.models import ModelVersion, ModelVersionEvent, Prediction
 
 
@@ -366,7 +366,10 @@ class PredictionFilterSerializer(serializers.Serializer):
         error_messages={"invalid": NOT_A_DAY},
     )
     model_version = serializers.IntegerField(
-        required=False, min_value=1, help_text="model version number, e.g. 3"
+        required=False,
+        min_value=1,
+        help_text="model version number, e.g. 3",
+        error_messages={"invalid": NOT_A_VERSION, "min_value": NOT_A_VERSION},
     )
     status = serializers.ChoiceField(
         choices=Prediction.Status.choices,
@@ -383,7 +386,9 @@ class PredictionFilterSerializer(serializers.Serializer):
             "invalid_choice": schema.choice_error("{input}", Prediction.Channel.values)
         },
     )
-    batch = serializers.UUIDField(required=False, help_text="a batch id")
+    batch = serializers.UUIDField(
+        required=False, help_text="a batch id", error_messages={"invalid": NOT_A_BATCH}
+    )
 
     def validate(self, attrs):
         date_from, date_to = attrs.get("date_from"), attrs.get("date_to")

@@ -249,3 +249,28 @@ def test_an_export_past_the_row_limit_is_refused_saying_how_to_narrow_it(client,
     assert narrowed.status_code == 200
     rows = list(csv.DictReader(io.StringIO(b"".join(narrowed.streaming_content).decode())))
     assert len(rows) == 2
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"model_version": "x"}, "model_version: must be a model version number"),
+        ({"model_version": "0"}, "model_version: must be a model version number"),
+        ({"batch": "nope"}, "batch: must be a batch id, e.g. "),
+        ({"status": "x"}, 'status: "x" is not one of: ok, rejected, failed'),
+        ({"channel": "fax"}, 'channel: "fax" is not one of: '),
+    ],
+)
+def test_bad_filters_are_worded_alike_by_the_api_and_the_export(
+    api, client, alice, params, message
+):
+    """The project's wording, not Django's or DRF's defaults ("A valid integer is
+    required.", "Must be a valid UUID.", "Select a valid choice.")."""
+    field, rule = message.split(": ", 1)
+    from_api = api.get(URL, params)
+    assert from_api.status_code == 400
+    assert from_api.json()[field][0].startswith(rule)
+    client.force_login(alice)
+    from_export = client.get("/history/export.csv", params)
+    assert from_export.status_code == 400
+    assert message in from_export.content.decode()
