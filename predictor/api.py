@@ -8,7 +8,6 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import OperationalError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -51,6 +50,7 @@ from predictor.serializers import (
     PredictionInputSerializer,
     PredictionSerializer,
 )
+from studentperf.db import BUSY_RETRY_AFTER, database_busy
 
 logger = logging.getLogger("django.request")
 
@@ -80,7 +80,7 @@ def exception_handler(exc, context):
         return Response(
             {"detail": "bad request", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
         )
-    if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+    if database_busy(exc):
         # SQLite: other writers held the one write lock past the busy timeout
         # (SQLITE_BUSY_TIMEOUT_SECONDS). Nothing of this request was stored.
         logger.warning("database busy: %s", exc)
@@ -92,7 +92,7 @@ def exception_handler(exc, context):
                 "code": "database_busy",
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": str(BUSY_RETRY_AFTER)},
         )
     response = drf_exception_handler(exc, context)
     if response is not None:

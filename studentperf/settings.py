@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "studentperf.requestlog.RequestLogMiddleware",
+    "studentperf.db.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "studentperf.csp.AdminInlineStylesMiddleware",

@@ -89,3 +89,23 @@ def test_the_form_reads_categories_as_the_api_does(client, production_model):
     assert response.status_code == 302
     stored = Prediction.objects.get()
     assert (stored.status, stored.gender, stored.race_ethnicity) == ("ok", "male", "group B")
+
+
+def test_a_database_busy_past_the_timeout_is_a_503_page_with_retry_after(
+    client, production_model, monkeypatch
+):
+    """SQLite still locked after SQLITE_BUSY_TIMEOUT_SECONDS: a page saying to retry and
+    that nothing was stored, not a 500."""
+    from django.db import OperationalError
+
+    from predictor import services
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "prediction_create", locked)
+    response = client.post("/", STUDENT)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "nothing of this request was stored" in response.content.decode()
+    assert Prediction.objects.count() == 0
