@@ -222,7 +222,7 @@ def cell_error(name: str, raw: object) -> str | None:
         if not isinstance(raw, str):  # a JSON true, number or list (a CSV cell is text)
             return schema.text_error(feature.choices)
         if schema.normalize_category(raw) not in feature.choices:
-            return schema.choice_error(raw, feature.choices)
+            return schema.choice_error(schema.shown(raw), feature.choices)
         return None
     score = parse_score(raw)
     if score is None:

@@ -119,6 +119,18 @@ def category_label(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+SHOWN_MAX_CHARS = 40
+
+
+def shown(value: str) -> str:
+    """``value`` as an error message quotes it: whole up to ``SHOWN_MAX_CHARS`` characters,
+    else its start and its length (``"xxxx… (3,000,000 characters)"``), so that a refused
+    megabyte is not echoed back and stored with the attempt's errors."""
+    if len(value) <= SHOWN_MAX_CHARS:
+        return value
+    return f"{value[:SHOWN_MAX_CHARS]}… ({len(value):,} characters)"
+
+
 def choice_error(value: str, choices) -> str:
     """The rule a category value breaks, worded alike by the API, the form, batch rows and
     filters: ``'"x" is not one of: female, male'``. ``value`` may be a placeholder that

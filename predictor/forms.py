@@ -26,6 +26,18 @@ class CategoryFormField(forms.ChoiceField):
         value = super().to_python(value)
         return schema.normalize_category(value) if value else value
 
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except forms.ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": schema.shown(value)},
+            ) from None
+
 
 def schema_form_field(feature: schema.Feature) -> forms.Field:
     """The Django form field for one schema feature (a choice or a 0–100 integer)."""

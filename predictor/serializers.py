@@ -65,7 +65,12 @@ class CategoryField(ShallowCopyMixin, serializers.ChoiceField):
         if not isinstance(data, str):
             # A list or a boolean would otherwise be echoed in Python's spelling.
             raise serializers.ValidationError(schema.text_error(self.choices), code="not_text")
-        return super().to_internal_value(schema.normalize_category(data))
+        value = schema.normalize_category(data)
+        if value not in self.choices:
+            raise serializers.ValidationError(
+                schema.choice_error(schema.shown(value), self.choices), code="invalid_choice"
+            )
+        return super().to_internal_value(value)
 
 
 def schema_serializer_field(feature: schema.Feature) -> serializers.Field:

@@ -62,14 +62,19 @@ def bounded_payload(raw):
     return {"truncated_json": text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
 
 
+ERROR_MAX_CHARS = 1_000  # per stored message; rules quote values cut short (schema.shown)
+
+
 def storable_errors(errors: dict) -> dict[str, str]:
     """``{field: message or [messages]}`` as stored: ``{field: message}``, a list's
-    messages joined by spaces, and a NUL quoted from the input replaced by U+FFFD
-    (PostgreSQL's jsonb cannot hold one, and pages and CSV files should not)."""
-    return {
-        str(name).replace("\x00", "\ufffd"): error_message(messages).replace("\x00", "\ufffd")
-        for name, messages in errors.items()
-    }
+    messages joined by spaces, each cut at ``ERROR_MAX_CHARS``, and a NUL quoted from the
+    input replaced by U+FFFD (PostgreSQL's jsonb cannot hold one, and pages and CSV files
+    should not)."""
+    stored = {}
+    for name, messages in errors.items():
+        message = error_message(messages)[:ERROR_MAX_CHARS]
+        stored[str(name).replace("\x00", "\ufffd")] = message.replace("\x00", "\ufffd")
+    return stored
 
 
 def score_columns(result: dict) -> dict:

@@ -213,3 +213,21 @@ def test_a_real_form_post_is_still_read(api, production_model):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 201, response.json()
+
+
+def test_a_refused_megabyte_value_is_quoted_short_in_the_answer_and_the_stored_errors(
+    api, client, production_model
+):
+    """A 1,000,000-character gender: the rule quotes its start and length, so the 400 and
+    the stored attempt stay small (before, both held the whole value)."""
+    huge = "x" * 1_000_000
+    response = api.post(URL, {**STUDENT, "gender": huge}, format="json")
+    assert response.status_code == 400
+    message = response.json()["gender"][0]
+    assert message == f'"{"x" * 40}… (1,000,000 characters)" is not one of: female, male'
+    stored = Prediction.objects.get()
+    assert stored.status == "rejected" and stored.errors == {"gender": message}
+    page = client.post("/", {**STUDENT, "gender": huge})
+    assert page.status_code == 400
+    assert "(1,000,000 characters)" in page.content.decode()
+    assert len(Prediction.objects.latest("id").errors["gender"]) < 200

@@ -323,3 +323,15 @@ def test_a_row_too_long_to_keep_as_sent_is_echoed_from_its_stored_columns(api, p
     assert row["reading_score"] == "70" and row["writing_score"] == "71"
     assert row["reference"] == "S-0001" and row["status"] == "ok"
     assert row["note"] == ""  # not kept
+
+
+def test_a_refused_long_cell_is_quoted_short_in_the_row_error(api, production_model):
+    body = (
+        "gender,race_ethnicity,parental_level_of_education,lunch,test_preparation_course,"
+        f"reading_score,writing_score\n{'y' * 10_050},group B,high school,standard,none,70,71\n"
+    )
+    response = api.post(URL, body, content_type="text/csv", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 201
+    (row,) = read_csv(response.content.decode())
+    assert row["status"] == "rejected"
+    assert "(10,050 characters)" in row["error"] and len(row["error"]) < 200
