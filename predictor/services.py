@@ -65,6 +65,18 @@ def bounded_payload(raw):
 ERROR_MAX_CHARS = 1_000  # per stored message; rules quote values cut short (schema.shown)
 
 
+CELL_MAX_CHARS = 1_000  # per cell of a batch row as stored
+
+
+def _short_cells(row: dict) -> dict:
+    """A batch row as stored: a text cell over ``CELL_MAX_CHARS`` cut there with "…", so
+    that one long cell leaves the row's other columns to echo as sent."""
+    return {
+        k: v[:CELL_MAX_CHARS] + "…" if isinstance(v, str) and len(v) > CELL_MAX_CHARS else v
+        for k, v in row.items()
+    }
+
+
 def storable_errors(errors: dict) -> dict[str, str]:
     """``{field: message or [messages]}`` as stored: ``{field: message}``, a list's
     messages joined by spaces, each cut at ``ERROR_MAX_CHARS``, and a NUL quoted from the
@@ -271,7 +283,7 @@ def prediction_create_batch(
                 "status": Prediction.Status.OK if row.ok else Prediction.Status.REJECTED,
                 "errors": storable_errors(row.errors),
                 "batch_row": i,
-                "raw_payload": bounded_payload(raw_rows[i]),
+                "raw_payload": bounded_payload(_short_cells(raw_rows[i])),
                 "reference": references[i],
             }
         )

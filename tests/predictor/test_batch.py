@@ -322,7 +322,22 @@ def test_a_row_too_long_to_keep_as_sent_is_echoed_from_its_stored_columns(api, p
     assert row["gender"] == "male" and row["race_ethnicity"] == "group B"
     assert row["reading_score"] == "70" and row["writing_score"] == "71"
     assert row["reference"] == "S-0001" and row["status"] == "ok"
-    assert row["note"] == ""  # not kept
+    assert row["note"] == "n" * 1_000 + "…"  # cut, the rest of the row as sent
+
+
+def test_a_row_too_long_even_cell_by_cell_is_echoed_from_its_stored_columns(api, production_model):
+    """Twenty 1,000-character cells: over the row's limit even once each is cut, so the
+    features and reference come from their own columns."""
+    extra = [f"c{i}" for i in range(20)]
+    header = "gender,race/ethnicity,parental level of education,lunch,test preparation course,"
+    header += "reading score,writing score,reference," + ",".join(extra)
+    values = "female,group C,some college,standard,completed,80,82,S-0002,"
+    body = f"{header}\n{values}{','.join('z' * 1_500 for _ in extra)}\n"
+    response = api.post(URL, body, content_type="text/csv", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 201
+    (row,) = read_csv(response.content.decode())
+    assert row["race/ethnicity"] == "group C" and row["reading score"] == "80"
+    assert row["reference"] == "S-0002" and row["status"] == "ok"
 
 
 def test_a_refused_long_cell_is_quoted_short_in_the_row_error(api, production_model):
