@@ -14,6 +14,7 @@ and its expiry. ``get_many``, ``add``, ``touch``, ``incr`` and the table itself
 from __future__ import annotations
 
 import base64
+import hashlib
 import pickle
 from datetime import UTC, datetime
 
@@ -39,10 +40,22 @@ class DatabaseCache(DjangoDatabaseCache):
     """
 
     CULL_EVERY = 100
+    # The table's cache_key column holds 255 (createcachetable); Django warns past 250.
+    KEY_MAX_CHARS = 250
 
     def __init__(self, table, params):
         super().__init__(table, params)
         self._sets = 0
+
+    def make_key(self, key, version=None):
+        """Django's key, or when it is longer than the ``cache_key`` column its start and
+        its SHA-256: on PostgreSQL a longer key failed every write, so a throttle keyed by
+        a 400-character client identity never counted (a silent bypass)."""
+        made = super().make_key(key, version=version)
+        if len(made) <= self.KEY_MAX_CHARS:
+            return made
+        digest = hashlib.sha256(made.encode()).hexdigest()
+        return f"{made[: self.KEY_MAX_CHARS - len(digest) - 8]}#sha256:{digest}"
 
     def get(self, key, default=None, version=None):
         """One key's value, or ``default`` when it is absent or past its expiry.

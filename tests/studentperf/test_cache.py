@@ -119,3 +119,14 @@ def test_a_value_expires_no_earlier_than_its_timeout(cache):
     if isinstance(expires, str):  # SQLite keeps text
         expires = datetime.fromisoformat(expires).replace(tzinfo=UTC)
     assert expires.timestamp() >= before + 2
+
+
+def test_a_key_longer_than_the_column_is_stored_by_its_start_and_digest(cache):
+    """A throttle keyed by a 400-character client identity must still count (PostgreSQL
+    refused the 255-character column's overflow, and set fails silently)."""
+    long_key = "throttle_anon_" + "z" * 400
+    assert cache.set(long_key, [1.0], 60) is True
+    assert cache.get(long_key) == [1.0]
+    assert cache.get(long_key[:-1] + "y") is None
+    (stored,) = stored_keys()
+    assert len(stored) <= 250 and "#sha256:" in stored
