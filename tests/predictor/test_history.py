@@ -274,3 +274,14 @@ def test_bad_filters_are_worded_alike_by_the_api_and_the_export(
     from_export = client.get("/history/export.csv", params)
     assert from_export.status_code == 400
     assert message in from_export.content.decode()
+
+
+def test_the_history_page_names_a_bad_hidden_batch_filter_and_drops_it(client, alice):
+    """The batch filter is a hidden field: its error is shown, and its bad value is not
+    sent again by the next Filter."""
+    client.force_login(alice)
+    response = client.get("/history/", {"batch": "nope"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "batch must be a batch id, e.g. " in html
+    assert 'value="nope"' not in html
