@@ -71,3 +71,21 @@ def test_history_can_be_built_in_phases_with_the_same_seed(production_model):
     assert Prediction.objects.count() == 800
     batch_rows = Prediction.objects.filter(batch_id__isnull=False)
     assert batch_rows.values("batch_id", "batch_row").distinct().count() == batch_rows.count()
+
+
+@pytest.mark.parametrize(
+    "option, value, rule",
+    [
+        ("--days", "-2", "--days must be more than 0"),
+        ("--days", "nan", "--days must be more than 0"),
+        ("--days", "1e9", "at most 36,500 days"),
+        ("--ending-days-ago", "-3", "--ending-days-ago must be 0 or more"),
+        ("--ending-days-ago", "1e9", "at most 36,500 days"),
+        ("--drift-days", "0", "--drift-days must be more than 0"),
+    ],
+)
+def test_a_period_out_of_range_is_named_not_a_traceback(production_model, option, value, rule):
+    """No future rows, no OverflowError: a CommandError naming the option, nothing written."""
+    with pytest.raises(CommandError, match=rule):
+        call_command("simulate_traffic", "--rows", "10", option, value)
+    assert Prediction.objects.count() == 0

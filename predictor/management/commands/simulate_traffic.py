@@ -11,6 +11,16 @@ from predictor.errors import ServiceError
 from predictor.models import ModelVersion
 from predictor.simulation import traffic_simulate
 
+MAX_DAYS = 36_500  # a century; far more overflows Python's dates
+
+
+def _check_days(name: str, value: float, *, least: str) -> None:
+    """Raise ``CommandError`` unless ``value`` (days) is in range: more than 0 (0 allowed
+    when ``least`` starts with "0") and at most ``MAX_DAYS``; NaN is never in range."""
+    low_ok = value >= 0 if least.startswith("0") else value > 0
+    if not (low_ok and value <= MAX_DAYS):
+        raise CommandError(f"--{name} must be {least} and at most {MAX_DAYS:,} days")
+
 
 class Command(BaseCommand):
     help = (
@@ -47,6 +57,14 @@ class Command(BaseCommand):
             raise CommandError("--rows must be at least 1")
         if not 0 <= options["outcomes"] <= 1:
             raise CommandError("--outcomes must be between 0 and 1")
+        _check_days("days", options["days"], least="more than 0")
+        if options["drift_days"] is not None:
+            _check_days("drift-days", options["drift_days"], least="more than 0")
+        _check_days(
+            "ending-days-ago",
+            options["ending_days_ago"],
+            least="0 or more (the period ends by now)",
+        )
         model_version = None
         if options["model_version"] is not None:
             model_version = ModelVersion.objects.filter(version=options["model_version"]).first()
