@@ -233,7 +233,11 @@ def test_a_page_past_the_end_names_the_page(api, alice):
     make_prediction(owner=alice)
     response = api.get(URL, {"page": 999})
     assert response.status_code == 404
-    assert response.json()["detail"].startswith("page 999 does not exist")
+    assert response.json()["detail"] == "page 999 does not exist: there is 1 page"
+    for n in range(3):
+        make_prediction(owner=alice)
+    response = api.get(URL, {"page": 9, "page_size": 2})
+    assert response.json()["detail"] == "page 9 does not exist: there are 2 pages"
 
 
 def test_an_export_past_the_row_limit_is_refused_saying_how_to_narrow_it(client, alice, settings):
