@@ -294,6 +294,23 @@ class CheckedRow:
         return not self.errors
 
 
+FOUND_COLUMNS_SHOWN = 20
+
+
+def require_columns(frame: pd.DataFrame, required) -> None:
+    """Raise ``DataError`` naming the first of ``required`` that ``frame`` lacks, with the
+    columns found: the first ``FOUND_COLUMNS_SHOWN``, each quoted short (``schema.shown``),
+    so that a header of thousands of columns does not become the message."""
+    missing = [name for name in required if name not in frame.columns]
+    if not missing:
+        return
+    names = [schema.shown(str(c)) for c in frame.columns]
+    found = ", ".join(names[:FOUND_COLUMNS_SHOWN]) or "none"
+    if len(names) > FOUND_COLUMNS_SHOWN:
+        found += f" and {len(names) - FOUND_COLUMNS_SHOWN:,} more"
+    raise DataError(f"column '{missing[0]}' is missing (found columns: {found})")
+
+
 def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
     """Check every row of a frame of raw values against the schema, keeping them all.
 
@@ -302,10 +319,7 @@ def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
     row, in order, with the messages of ``row_errors``. Raises ``DataError`` naming the
     first missing feature column.
     """
-    missing = [name for name in schema.FEATURE_NAMES if name not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns)) or "none"
-        raise DataError(f"column '{missing[0]}' is missing (found columns: {found})")
+    require_columns(frame, schema.FEATURE_NAMES)
     # A class's file repeats a handful of spellings thousands of times: check each
     # distinct cell once per column instead of once per row.
     checked: dict[tuple, tuple[object, str | None]] = {}
@@ -344,10 +358,7 @@ def validate_frame(
     valid rows remain.
     """
     required = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
-    missing = [name for name in required if name not in frame.columns]
-    if missing:
-        found = ", ".join(map(str, frame.columns)) or "none"
-        raise DataError(f"column '{missing[0]}' is missing (found columns: {found})")
+    require_columns(frame, required)
     report = DataReport(rows_read=len(frame))
     report.ignored_columns = [c for c in frame.columns if c not in required]
     kept = []

@@ -93,3 +93,14 @@ def test_outcome_rows_need_a_score_and_a_key_column():
         validate_outcome_rows(read_csv_text("id,grade\n1,2\n"))
     with pytest.raises(DataError, match="prediction_id"):
         validate_outcome_rows(read_csv_text("student,actual_math_score\n1,2\n"))
+
+
+def test_a_missing_column_lists_the_first_20_found_each_quoted_short():
+    """A header of 500 columns (one of them 300 characters long) gives a short message."""
+    header = ",".join(["x" * 300, *(f"c{i}" for i in range(499))])
+    with pytest.raises(DataError) as raised:
+        validate_rows(read_csv_text(header + "\n" + ",".join("1" * 500) + "\n"))
+    message = str(raised.value)
+    assert message.startswith("column 'gender' is missing (found columns: " + "x" * 40 + "…")
+    assert message.endswith(", c18 and 480 more)")
+    assert len(message) < 400
