@@ -74,6 +74,8 @@ def error_text(errors, *, labels: bool = False) -> str:
     return "; ".join(lead(name) + error_message(m) for name, m in (errors or {}).items())
 
 
+# The key of a raw payload stored cut short (services.bounded_payload).
+TRUNCATED_PAYLOAD = "truncated_json"
 _ECHOED_FIELDS = frozenset((*schema.FEATURE_NAMES, "reference"))
 
 
@@ -87,7 +89,7 @@ def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list
     yield [*columns, *BATCH_RESULT_COLUMNS]
     for p in predictions:
         raw = p.raw_payload if isinstance(p.raw_payload, dict) else {}
-        if "truncated_json" in raw:
+        if TRUNCATED_PAYLOAD in raw:
             raw = {c: getattr(p, n) for c, n in stored.items()}
         yield [
             *(_text(raw.get(c)) for c in columns),

@@ -34,7 +34,7 @@ from predictor.errors import (
     ScoringError,
     ServiceError,
 )
-from predictor.exports import error_message, error_text
+from predictor.exports import TRUNCATED_PAYLOAD, error_message, error_text
 from predictor.models import Batch, ModelVersion, ModelVersionEvent, Prediction
 from predictor.selectors import rollback_target
 from studentperf.db import write_transaction
@@ -59,7 +59,7 @@ def bounded_payload(raw):
         raw = json.loads(text)
     if len(text) <= RAW_PAYLOAD_MAX_CHARS:
         return raw
-    return {"truncated_json": text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
+    return {TRUNCATED_PAYLOAD: text[:RAW_PAYLOAD_MAX_CHARS], "length": len(text)}
 
 
 ERROR_MAX_CHARS = 1_000  # per stored message; rules quote values cut short (schema.shown)
@@ -193,7 +193,7 @@ def prediction_reject(
         channel=channel,
         raw_payload=bounded_payload(raw_payload),
         errors=storable_errors(errors),
-        reference=(reference or "")[:200],
+        reference=(reference or "")[:REFERENCE_MAX_CHARS],
         **_attribution(owner, session_key),
         **(features or {}),
     )
@@ -353,6 +353,7 @@ _PLAIN_FIELDS = (
 @dataclass(frozen=True)
 class _InsertPlan:
     names: tuple[str, ...]  # attnames, in column order
+    defaults: tuple  # per column, for a row that leaves it out (converted, never kept)
     converters: tuple  # per column: None (the driver takes the value as it is) or a function
     sql: str
     sql_returning_pk: str
@@ -387,6 +388,7 @@ def _insert_plan(db) -> _InsertPlan:
     )
     return _InsertPlan(
         names=tuple(f.attname for f in fields),
+        defaults=tuple(f.get_default() for f in fields),
         converters=tuple(converters),
         sql=sql,
         sql_returning_pk=f"{sql} RETURNING {quote(Prediction._meta.pk.column)}",
@@ -410,12 +412,12 @@ def predictions_insert(rows: list[dict], *, returning_pk: bool = False) -> int |
     """
     db = connections[DEFAULT_DB_ALIAS]  # resolved once: the proxy costs a lookup per use
     plan = _insert_plan(db)
-    defaults = _prediction_defaults()
+    named = list(zip(plan.names, plan.defaults, strict=True))
     params = [
         [
             value if convert is None else convert(value)
             for convert, value in zip(
-                plan.converters, (row.get(n, defaults[n]) for n in plan.names), strict=True
+                plan.converters, (row.get(n, default) for n, default in named), strict=True
             )
         ]
         for row in rows
