@@ -27,16 +27,14 @@ class CategoryFormField(forms.ChoiceField):
         return schema.normalize_category(value) if value else value
 
     def validate(self, value):
-        try:
-            super().validate(value)
-        except forms.ValidationError as exc:
-            if exc.code != "invalid_choice":
-                raise
+        """Django's check, quoting a refused value cut short (``schema.shown``)."""
+        if value and not self.valid_value(value):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"],
                 code="invalid_choice",
                 params={"value": schema.shown(value)},
-            ) from None
+            )
+        super().validate(value)
 
 
 def schema_form_field(feature: schema.Feature) -> forms.Field:

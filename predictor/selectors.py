@@ -55,7 +55,8 @@ def prediction_list(
         .select_related("model_version")
         .defer(*(f"model_version__{name}" for name in _VERSION_BULK_FIELDS))
     )
-    # Day bounds as datetimes, not a __date lookup, so the created_at index still serves.
+    # Day bounds as datetimes, not a __date lookup, so an index led by created_at
+    # (prediction_volume_idx) still serves.
     if date_from:
         rows = rows.filter(created_at__gte=_start_of(date_from))
     if date_to and date_to < dt.date.max:  # the last day there is bounds nothing

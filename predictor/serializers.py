@@ -66,11 +66,11 @@ class CategoryField(ShallowCopyMixin, serializers.ChoiceField):
             # A list or a boolean would otherwise be echoed in Python's spelling.
             raise serializers.ValidationError(schema.text_error(self.choices), code="not_text")
         value = schema.normalize_category(data)
-        if value not in self.choices:
-            raise serializers.ValidationError(
-                schema.choice_error(schema.shown(value), self.choices), code="invalid_choice"
-            )
-        return super().to_internal_value(value)
+        try:
+            return self.choice_strings_to_values[value]
+        except KeyError:
+            # DRF's own message (error_messages), quoting the value cut short.
+            self.fail("invalid_choice", input=schema.shown(value))
 
 
 def schema_serializer_field(feature: schema.Feature) -> serializers.Field:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, connections, router, transaction
 from django.utils.timezone import now as tz_now
 
 from studentperf.db import write_transaction
@@ -114,7 +114,8 @@ class DatabaseCache(DjangoDatabaseCache):
         connection = connections[db]
         table = connection.ops.quote_name(self._table)
         try:
-            with write_transaction(db), connection.cursor() as cursor:
+            # Several statements: one transaction, as Django's cull has.
+            with transaction.atomic(using=db), connection.cursor() as cursor:
                 cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
                 count = cursor.fetchone()[0]
                 if count > self._max_entries:
