@@ -89,8 +89,9 @@ def main() -> int:
 
         from ml.data import validate_rows
         from ml.predict import records_frame
-        from predictor import exports, services, serving, uploads
         from predictor.models import Batch
+        from predictor.predictions import exports, services, uploads
+        from predictor.registry import serving
 
         call_command("migrate", verbosity=0)
         call_command("createcachetable", verbosity=0)

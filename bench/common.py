@@ -108,7 +108,7 @@ def setup_django(database_url: str) -> None:
 def tutorial_artifacts(folder: Path) -> Path:
     """Write the production model the tutorial's way: preprocessor and model pickled to
     two files, which its serving path loads again on every request."""
-    from predictor import serving
+    from predictor.registry import serving
 
     pipeline = serving.active_model().model.pipeline
     folder.mkdir(parents=True, exist_ok=True)

@@ -51,10 +51,10 @@ def main(argv=None) -> int:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.utils import timezone
 
-    from predictor import monitoring
     from predictor.models import ModelVersion
-    from predictor.services import model_version_promote
-    from predictor.simulation import traffic_simulate
+    from predictor.monitoring import selectors as monitoring
+    from predictor.predictions.simulation import traffic_simulate
+    from predictor.registry.services import model_version_promote
 
     setup_test_environment()
     try:

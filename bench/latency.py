@@ -64,7 +64,7 @@ def main() -> None:
     import tutorial_app
 
     from ml.predict import records_frame
-    from predictor import serving
+    from predictor.registry import serving
 
     students = common.students()
     served = serving.active_model()

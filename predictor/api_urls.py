@@ -7,7 +7,9 @@ from django.template.loader import get_template
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from predictor import api
+from predictor import accounts
+from predictor.predictions import api
+from predictor.registry import api as registry_api
 
 
 def _swagger_style_hash() -> str:
@@ -42,15 +44,19 @@ urlpatterns = [
         api.PredictionBatchDetail.as_view(),
         name="api-batch-detail",
     ),
-    path("auth/token/", api.AuthTokenCreate.as_view(), name="api-auth-token"),
-    path("models/", api.ModelVersionList.as_view(), name="api-model-list"),
-    path("models/<int:version>/", api.ModelVersionDetail.as_view(), name="api-model-detail"),
+    path("auth/token/", accounts.AuthTokenCreate.as_view(), name="api-auth-token"),
+    path("models/", registry_api.ModelVersionList.as_view(), name="api-model-list"),
+    path(
+        "models/<int:version>/", registry_api.ModelVersionDetail.as_view(), name="api-model-detail"
+    ),
     path(
         "models/<int:version>/promote/",
-        api.ModelVersionPromote.as_view(),
+        registry_api.ModelVersionPromote.as_view(),
         name="api-model-promote",
     ),
-    path("models/rollback/", api.ModelVersionRollback.as_view(), name="api-model-rollback"),
+    path(
+        "models/rollback/", registry_api.ModelVersionRollback.as_view(), name="api-model-rollback"
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", swagger_docs, name="api-docs"),
 ]

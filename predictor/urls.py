@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from predictor import views
+from predictor import accounts
+from predictor.predictions import views
+from predictor.registry import views as registry_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,10 +16,10 @@ urlpatterns = [
     path("batch/", views.batch_upload, name="batch"),
     path("batch/<uuid:batch_id>/", views.batch_detail, name="batch-detail"),
     path("batch/<uuid:batch_id>.csv", views.batch_download, name="batch-download"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("models/", views.model_list, name="model-list"),
-    path("models/<int:version>/", views.model_detail, name="model-detail"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
+    path("models/", registry_views.model_list, name="model-list"),
+    path("models/<int:version>/", registry_views.model_detail, name="model-detail"),
+    path("healthz", registry_views.healthz, name="healthz"),
+    path("readyz", registry_views.readyz, name="readyz"),
 ]

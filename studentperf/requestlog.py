@@ -48,7 +48,7 @@ class RequestLogMiddleware:
     def __call__(self, request):
         # Imported here: middleware is built before URLconf import finishes, and
         # serving pulls in the models.
-        from predictor import serving
+        from predictor.registry import serving
 
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID_INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex

@@ -163,7 +163,7 @@ LOGOUT_REDIRECT_URL = "home"
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
-        "predictor.parsers.StrictJSONParser",
+        "studentperf.api.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -174,8 +174,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "predictor.throttling.AnonRateThrottle",
-        "predictor.throttling.UserRateThrottle",
+        "studentperf.throttling.AnonRateThrottle",
+        "studentperf.throttling.UserRateThrottle",
     ],
     # How many proxies' X-Forwarded-For entries to trust when telling clients apart.
     # 0 (direct) uses the socket's address: otherwise any client could pick a fresh
@@ -188,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "predictor.api.exception_handler",
+    "EXCEPTION_HANDLER": "studentperf.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

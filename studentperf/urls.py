@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from predictor.admin import monitoring_dashboard
+from predictor.monitoring.views import monitoring_dashboard
 
 urlpatterns = [
     # Before admin.site.urls, whose catch-all would answer 404; admin_view sends anyone

@@ -22,7 +22,7 @@ def trained(students):
 @pytest.fixture
 def production_model(db, trained):
     """``trained`` registered and promoted as the production ModelVersion."""
-    from predictor.services import model_version_register
+    from predictor.registry.services import model_version_register
 
     version, promoted, _ = model_version_register(result=trained, actor_label="tests")
     assert promoted
@@ -32,7 +32,7 @@ def production_model(db, trained):
 @pytest.fixture(autouse=True)
 def _fresh_serving_cache():
     """Each test starts with no cached model, as a new process would."""
-    from predictor import serving
+    from predictor.registry import serving
 
     serving.reset()
     yield

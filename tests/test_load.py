@@ -34,7 +34,7 @@ STORED_LOAD_ROWS = (
 PROMOTE = """
 import sys
 from predictor.models import ModelVersion
-from predictor.services import model_version_promote
+from predictor.registry.services import model_version_promote
 target = ModelVersion.objects.get(version=2)
 print("ready", flush=True)
 sys.stdin.readline()

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from django import template
 
 from ml import schema
-from predictor import charts, monitoring
+from predictor.monitoring import charts
+from predictor.monitoring import selectors as monitoring
 
 register = template.Library()
 

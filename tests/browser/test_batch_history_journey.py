@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from predictor.models import Batch, Prediction
-from tests.predictor.test_batch import class_csv
+from tests.predictor.predictions.test_batch import class_csv
 
 pytestmark = pytest.mark.browser
 

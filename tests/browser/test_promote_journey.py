@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from ml.train import train
 from predictor.models import ModelVersion, ModelVersionEvent
-from predictor.services import model_version_register
+from predictor.registry.services import model_version_register
 from tests.browser.actions import log_in
 from tests.factories import make_students
 

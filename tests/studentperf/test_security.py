@@ -136,7 +136,7 @@ def test_an_unexpected_api_error_is_json_without_a_traceback(
     def crash(**kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("predictor.services.prediction_create", crash)
+    monkeypatch.setattr("predictor.predictions.services.prediction_create", crash)
     client = Client(raise_request_exception=False)
     response = client.post("/api/v1/predictions/", STUDENT, content_type="application/json")
     assert response.status_code == 500
@@ -155,7 +155,7 @@ def test_an_unexpected_page_error_shows_the_request_id_not_a_traceback(db, monke
     def crash():
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("predictor.selectors.model_version_list", crash)
+    monkeypatch.setattr("predictor.registry.selectors.model_version_list", crash)
     response = Client(raise_request_exception=False).get("/models/")
     assert response.status_code == 500
     html = response.content.decode()

@@ -7,7 +7,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from ml import drift
-from predictor import monitoring
+from predictor.monitoring import selectors as monitoring
 
 ALERT_EXIT_CODE = 2
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from predictor.errors import ServiceError
 from predictor.models import ModelVersion
-from predictor.simulation import traffic_simulate
+from predictor.predictions.simulation import traffic_simulate
 
 MAX_DAYS = 36_500  # a century; far more overflows Python's dates
 

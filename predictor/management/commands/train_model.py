@@ -12,7 +12,7 @@ from ml.data import load_dataset
 from ml.errors import DataError
 from ml.train import train
 from predictor.models import ModelVersion
-from predictor.services import model_version_register
+from predictor.registry.services import model_version_register
 
 DEFAULT_DATA = Path(settings.BASE_DIR) / "ml" / "data" / "students.csv"
 

@@ -1,0 +1,7 @@
+"""What studentperf stores, one module per concern: the model registry (versions, their
+artifacts and audit events) and the predictions (every attempt, and the batches)."""
+
+from predictor.models.predictions import Batch, OwnedQuerySet, Prediction
+from predictor.models.registry import ModelVersion, ModelVersionEvent
+
+__all__ = ["Batch", "ModelVersion", "ModelVersionEvent", "OwnedQuerySet", "Prediction"]

@@ -1,0 +1,204 @@
+"""Every prediction attempt with its result, and the uploaded batches they came in."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ml import schema
+from predictor.models.registry import ModelVersion
+
+SCORE_HELP = f"integer {schema.SCORE_MIN}–{schema.SCORE_MAX}"
+
+
+class OwnedQuerySet(models.QuerySet):
+    """Rows that belong to a user (``owner``) or, for anonymous visitors, a session."""
+
+    def visible_to(self, user, session_key: str | None = None):
+        """Rows a person may see: staff all, a user theirs, an anonymous visitor their session's."""
+        if user is not None and user.is_authenticated:
+            return self if user.is_staff else self.filter(owner=user)
+        if session_key:
+            return self.filter(owner__isnull=True, session_key=session_key)
+        return self.none()
+
+
+class PredictionQuerySet(OwnedQuerySet):
+    pass
+
+
+class Prediction(models.Model):
+    """One prediction attempt, scored or not, with everything needed to audit it later.
+
+    Inputs are null when they were missing or invalid (``status`` rejected; the raw
+    request is in ``raw_payload`` and the reasons in ``errors`` as ``{field: message}``).
+    ``contributions`` maps each feature to points; they sum to
+    ``predicted_math_score − baseline``.
+    """
+
+    class Channel(models.TextChoices):
+        FORM = "form"
+        API = "api"
+        BATCH = "batch"
+
+    class Status(models.TextChoices):
+        OK = "ok"
+        REJECTED = "rejected"
+        FAILED = "failed"
+
+    # created_at, model_version, owner and batch_id have no index of their own: each
+    # leads one in Meta (prediction_volume_idx, the two below it, the batch row
+    # constraint), which serves the same lookups, and every prediction stored pays for
+    # each index it is entered in (on SQLite, a page written per index).
+    created_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=8, choices=Channel)
+    status = models.CharField(max_length=10, choices=Status)
+    gender = models.CharField(max_length=16, null=True, blank=True)
+    race_ethnicity = models.CharField(max_length=16, null=True, blank=True)
+    parental_level_of_education = models.CharField(max_length=32, null=True, blank=True)
+    lunch = models.CharField(max_length=16, null=True, blank=True)
+    test_preparation_course = models.CharField(max_length=16, null=True, blank=True)
+    reading_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text=SCORE_HELP)
+    writing_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text=SCORE_HELP)
+    raw_payload = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=dict, blank=True)
+    predicted_math_score = models.FloatField(null=True, blank=True)
+    interval_low = models.FloatField(null=True, blank=True)
+    interval_high = models.FloatField(null=True, blank=True)
+    interval_level = models.FloatField(null=True, blank=True)
+    baseline = models.FloatField(null=True, blank=True)
+    contributions = models.JSONField(null=True, blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predictions",
+        db_index=False,
+    )
+    latency_ms = models.FloatField(null=True, blank=True, help_text="scoring time, milliseconds")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predictions",
+        db_index=False,
+    )
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    reference = models.CharField(max_length=200, blank=True, db_index=True)
+    batch_id = models.UUIDField(null=True, blank=True)
+    batch_row = models.PositiveIntegerField(null=True, blank=True)
+    actual_math_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    actual_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PredictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["model_version", "created_at"]),
+            # The monitoring dashboard's: each covers one of its queries, in the order that
+            # query groups or ranks by, so the database reads the index alone and mostly
+            # never sorts (predictor/monitoring.py). Over 100,000 rows the page renders in
+            # 0.3–0.7 s with them (bench/dashboard.py); reading the wide table took seconds.
+            models.Index(fields=["created_at", "status", "channel"], name="prediction_volume_idx"),
+            models.Index(
+                fields=["status", *schema.CATEGORICAL_FEATURES, "created_at"],
+                name="prediction_categories_idx",
+            ),
+            models.Index(
+                fields=["status", "reading_score", "created_at"], name="prediction_reading_idx"
+            ),
+            models.Index(
+                fields=["status", "writing_score", "created_at"], name="prediction_writing_idx"
+            ),
+            models.Index(
+                fields=["status", "latency_ms", "created_at"], name="prediction_latency_idx"
+            ),
+            models.Index(
+                fields=[
+                    "status",
+                    "model_version",
+                    "created_at",
+                    "predicted_math_score",
+                    "actual_math_score",
+                    "interval_low",
+                    "interval_high",
+                ],
+                name="prediction_accuracy_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reading_score__isnull=True) | Q(reading_score__lte=100),
+                name="reading_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(writing_score__isnull=True) | Q(writing_score__lte=100),
+                name="writing_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_math_score__isnull=True) | Q(actual_math_score__lte=100),
+                name="actual_math_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ok") | Q(predicted_math_score__isnull=False),
+                name="ok_prediction_has_score",
+            ),
+            models.UniqueConstraint(
+                fields=["batch_id", "batch_row"],
+                condition=Q(batch_id__isnull=False),
+                name="one_prediction_per_batch_row",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"prediction {self.pk} ({self.status})"
+
+    @property
+    def features(self) -> dict:
+        return {name: getattr(self, name) for name in schema.FEATURE_NAMES}
+
+
+class Batch(models.Model):
+    """One uploaded batch of students; its rows are the predictions with this ``batch_id``.
+
+    Holds what the rows cannot: the input's column headers in their order (so the scored
+    download repeats the file as sent) and the counts shown on its page. ``rejections``
+    maps a reason such as ``"reading_score out of 0–100"`` to the number of rows with it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source_name = models.CharField(max_length=200, blank=True, help_text="uploaded file name")
+    columns = models.JSONField(default=list, help_text="the input's headers, in order")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_scored = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    rejections = models.JSONField(default=dict, blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batches",
+    )
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.rows_total} rows)"

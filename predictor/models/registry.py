@@ -1,0 +1,95 @@
+"""The model registry's tables: each trained version, its artifact, its audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def production(self):
+        return self.filter(status=ModelVersion.Status.PRODUCTION)
+
+
+class ModelVersion(models.Model):
+    """One trained model: its artifact, how it was chosen and how well it scored.
+
+    At most one row has status ``production`` (a partial unique constraint).
+    ``metrics`` holds ``test_r2``, ``test_mae``, ``test_rmse``, ``cv_r2_mean``,
+    ``cv_r2_std``, ``interval_level``, ``interval_half_width``, ``interval_coverage``,
+    ``interval_width``.
+    """
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate"
+        PRODUCTION = "production"
+        ARCHIVED = "archived"
+
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.CANDIDATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=40, help_text="candidate name, e.g. ridge")
+    algorithm = models.CharField(max_length=80)
+    params = models.JSONField(default=dict)
+    leaderboard = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict)
+    subgroup_errors = models.JSONField(default=dict)
+    reference_profile = models.JSONField(default=dict)
+    interval_calibration = models.JSONField(default=dict)
+    data_fingerprint = models.CharField(max_length=64)
+    data_source = models.CharField(max_length=500, blank=True)
+    data_report = models.JSONField(default=dict)
+    rows = models.JSONField(default=dict, help_text="row counts: total, train, test")
+    train_row_hashes = models.JSONField(
+        default=list, help_text="ml.data.row_hashes of the training rows (promotion gate)"
+    )
+    seed = models.IntegerField(default=42)
+    quick = models.BooleanField(default=False)
+    library_versions = models.JSONField(default=dict)
+    training_seconds = models.FloatField(default=0)
+    artifact = models.BinaryField()
+    artifact_sha256 = models.CharField(max_length=64)
+    artifact_bytes = models.PositiveIntegerField(default=0)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="production"),
+                name="one_production_model_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.name} ({self.status})"
+
+
+class ModelVersionEvent(models.Model):
+    """An audit row for every status change: who, when, from which version to which, why."""
+
+    class Action(models.TextChoices):
+        REGISTER = "register"
+        PROMOTE = "promote"
+        ROLLBACK = "rollback"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=16, choices=Action)
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="events")
+    previous_production = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=150, blank=True, help_text="e.g. train_model")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} v{self.model_version.version}"

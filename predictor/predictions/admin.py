@@ -1,0 +1,73 @@
+"""Django admin for stored predictions and batches: read-only evidence."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import F
+
+from predictor.models import Batch, ModelVersion, Prediction
+
+
+class ModelVersionFilter(admin.SimpleListFilter):
+    """Filter by model version without loading every version's artifact for the labels."""
+
+    title = "model version"
+    parameter_name = "model_version"
+
+    def lookups(self, request, model_admin):
+        versions = ModelVersion.objects.values_list("pk", "version", "status")
+        return [(str(pk), f"v{version} ({status})") for pk, version, status in versions]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(model_version_id=self.value())
+        return queryset
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    """Every stored prediction attempt, read-only: nobody edits or deletes a prediction."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "channel",
+        "status",
+        "predicted_math_score",
+        "actual_math_score",
+        "version",
+        "latency_ms",
+        "reference",
+    )
+    list_filter = ("status", "channel", ModelVersionFilter, "created_at")
+    search_fields = ("id__exact", "reference", "owner__username", "session_key")
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(version_number=F("model_version__version"))
+
+    @admin.display(description="model", ordering="version_number")
+    def version(self, obj):
+        return f"v{obj.version_number}" if obj.version_number else "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ("id", "created_at", "source_name", "rows_total", "rows_scored", "owner")
+    list_filter = ("created_at",)
+    search_fields = ("source_name",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,195 @@
+"""Reads of predictions and batches; they never run a model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ml import schema
+from ml.predict import what_if
+from predictor.errors import ServiceError
+from predictor.models import Batch, ModelVersion, Prediction
+from predictor.predictions import explanations
+from predictor.registry import serving
+
+# What a list of predictions never shows of their model version (the pickled model, the
+# training row hashes, the drift reference...): joined into every row, these made a
+# 20,000-row history export take 5 s. A page that needs one loads it on first use.
+_VERSION_BULK_FIELDS = (
+    "artifact",
+    "train_row_hashes",
+    "reference_profile",
+    "leaderboard",
+    "subgroup_errors",
+    "data_report",
+    "library_versions",
+    "params",
+)
+
+
+def prediction_list(
+    *,
+    user,
+    session_key: str | None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    model_version: int | None = None,
+    status: str | None = None,
+    reference: str | None = None,
+    channel: str | None = None,
+    batch: uuid.UUID | None = None,
+) -> QuerySet[Prediction]:
+    """Predictions the person may see, newest first, with their model version joined.
+
+    The history page, its CSV export and ``GET /api/v1/predictions/`` all filter here.
+    Filters left ``None`` or empty do not apply: ``date_from`` / ``date_to`` are
+    inclusive calendar days in the site's time zone (``TIME_ZONE``); ``model_version`` is
+    a version number (``3`` for v3); ``reference`` matches any part, ignoring case;
+    ``batch`` is a batch id.
+    """
+    rows = (
+        Prediction.objects.visible_to(user, session_key)
+        .select_related("model_version")
+        .defer(*(f"model_version__{name}" for name in _VERSION_BULK_FIELDS))
+    )
+    # Day bounds as datetimes, not a __date lookup, so an index led by created_at
+    # (prediction_volume_idx) still serves.
+    if date_from:
+        rows = rows.filter(created_at__gte=_start_of(date_from))
+    if date_to and date_to < dt.date.max:  # the last day there is bounds nothing
+        rows = rows.filter(created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
+    if model_version:
+        rows = rows.filter(model_version__version=model_version)
+    if status:
+        rows = rows.filter(status=status)
+    if reference:
+        rows = rows.filter(reference__icontains=reference.strip())
+    if channel:
+        rows = rows.filter(channel=channel)
+    if batch:
+        rows = rows.filter(batch_id=batch)
+    return rows
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def prediction_get(*, pk: int, user, session_key: str | None) -> Prediction | None:
+    """One visible prediction, or ``None`` (never telling whether it exists for someone else)."""
+    return prediction_list(user=user, session_key=session_key).filter(pk=pk).first()
+
+
+def batch_get(*, batch_id: uuid.UUID, user, session_key: str | None) -> Batch | None:
+    """One visible batch, or ``None`` (someone else's is as absent as a missing one)."""
+    return (
+        Batch.objects.visible_to(user, session_key)
+        .select_related("model_version")
+        .filter(pk=batch_id)
+        .first()
+    )
+
+
+def batch_list(*, user, session_key: str | None, limit: int = 10) -> list[Batch]:
+    """The person's latest batches, newest first."""
+    return list(Batch.objects.visible_to(user, session_key).select_related("model_version")[:limit])
+
+
+def batch_predictions(*, batch: Batch) -> QuerySet[Prediction]:
+    """A batch's rows in the input's order (the fields its CSV needs)."""
+    return (
+        Prediction.objects.filter(batch_id=batch.pk)
+        .order_by("batch_row")
+        .only(
+            "batch_row",
+            "status",
+            "errors",
+            "raw_payload",
+            "reference",
+            "predicted_math_score",
+            "interval_low",
+            "interval_high",
+        )
+    )
+
+
+@dataclass
+class PredictionResult:
+    """What the result page shows about one prediction.
+
+    ``what_if`` is computed by ``what_if_version`` (the version that made the
+    prediction, production or not); ``what_if_error`` says why it is empty when that
+    version cannot be loaded. ``production_version`` is the version serving now, if any.
+    """
+
+    prediction: Prediction
+    features: list[dict]
+    reasons: list[explanations.Reason] = field(default_factory=list)
+    range_bar: explanations.RangeBar | None = None
+    what_if: list[explanations.WhatIfLine] = field(default_factory=list)
+    what_if_version: int | None = None
+    what_if_error: str = ""
+    production_version: int | None = None
+
+    @property
+    def model_figure(self) -> float | None:
+        """Baseline plus the contributions, points: the model's own figure, which the
+        score equals unless keeping it on the 0–100 scale moved it."""
+        p = self.prediction
+        if p.baseline is None or not p.contributions:
+            return None
+        return p.baseline + sum(p.contributions.values())
+
+    @property
+    def clipped(self) -> bool:
+        """Whether the score was kept on the scale (the model's figure fell past 0 or 100)."""
+        figure = self.model_figure
+        return figure is not None and abs(figure - self.prediction.predicted_math_score) > 1e-6
+
+
+def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionResult | None:
+    """One visible prediction with its reasons, range bar and what-if answers, or ``None``.
+
+    The what-if is scored by the prediction's own model version (loaded through
+    ``serving.version_model``), so its answers agree with the prediction beside them
+    even after another version was promoted.
+    """
+    prediction = prediction_get(pk=pk, user=user, session_key=session_key)
+    if prediction is None:
+        return None
+    features = prediction.features
+    # What was sent for a value that was refused (a rejected attempt stores only the
+    # values that passed), under any of the headers the loaders accept.
+    raw = prediction.raw_payload if isinstance(prediction.raw_payload, dict) else {}
+    sent = {schema.normalize_header(str(key)): value for key, value in raw.items()}
+    result = PredictionResult(
+        prediction=prediction,
+        features=[
+            {
+                "label": f.label,
+                "value": features[f.name],
+                "sent": sent.get(f.name) if features[f.name] is None else None,
+            }
+            for f in schema.FEATURES
+        ],
+    )
+    if prediction.status != Prediction.Status.OK:
+        return result
+    result.reasons = explanations.reasons(features, prediction.contributions or {})
+    result.range_bar = explanations.range_bar(
+        prediction.predicted_math_score, prediction.interval_low, prediction.interval_high
+    )
+    production = ModelVersion.objects.production().values_list("version", flat=True).first()
+    result.production_version = production
+    try:
+        served = serving.version_model(model_version_id=prediction.model_version_id)
+    except ServiceError as exc:
+        result.what_if_error = exc.message
+        return result
+    result.what_if_version = served.version
+    result.what_if = explanations.what_if_lines(what_if(served.model, features))
+    return result

@@ -1,0 +1,312 @@
+"""The predictions API's serializers: input ones built from ``ml.schema``, output ones
+with explicit fields."""
+
+from __future__ import annotations
+
+import copy
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ml import schema
+from ml.data import SCORE_TEXT
+from predictor.models import Prediction
+from predictor.predictions.forms import NOT_A_BATCH, NOT_A_DAY, NOT_A_VERSION
+
+
+class ShallowCopyMixin:
+    """A field whose copy is shallow.
+
+    DRF deep-copies a serializer's declared fields for every instance, which re-runs each
+    field's ``__init__`` (about a quarter of a prediction request's validation). Unbound
+    fields are not changed after ``__init__`` (``bind`` sets attributes on the copy, and
+    choices, messages and validators are only read), so a shallow copy is as good a fresh
+    field and costs a fraction.
+    """
+
+    def __deepcopy__(self, memo):
+        return copy.copy(self)
+
+
+class ReferenceField(ShallowCopyMixin, serializers.CharField):
+    """Free text of up to 200 characters (``CharField`` with a cheap copy)."""
+
+
+class ScoreField(ShallowCopyMixin, serializers.IntegerField):
+    """A whole-number score 0–100. Rejects booleans and non-integral numbers such as 72.5."""
+
+    default_error_messages = {
+        "invalid": schema.SCORE_NOT_WHOLE,
+        "max_value": schema.SCORE_OUT_OF_RANGE,
+        "min_value": schema.SCORE_OUT_OF_RANGE,
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=schema.SCORE_MIN, max_value=schema.SCORE_MAX, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, float):
+            if not data.is_integer():
+                self.fail("invalid")
+            # 1e300 is a whole number, only far out of range: say so (DRF would read
+            # str(1e300) == "1e+300" and call it not a number).
+            data = int(data)
+        if isinstance(data, str) and not SCORE_TEXT.fullmatch(data.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CategoryField(ShallowCopyMixin, serializers.ChoiceField):
+    """A schema category, read as the CSV loader reads it: case and spacing do not matter
+    (``"Group B "`` is ``"group B"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            # A list or a boolean would otherwise be echoed in Python's spelling.
+            raise serializers.ValidationError(schema.text_error(self.choices), code="not_text")
+        value = schema.normalize_category(data)
+        try:
+            return self.choice_strings_to_values[value]
+        except KeyError:
+            # DRF's own message (error_messages), quoting the value cut short.
+            self.fail("invalid_choice", input=schema.shown(value))
+
+
+def schema_serializer_field(feature: schema.Feature) -> serializers.Field:
+    """The DRF field for one schema feature."""
+    if feature.is_categorical:
+        return CategoryField(
+            choices=list(feature.choices),
+            help_text=feature.label,
+            error_messages={"invalid_choice": schema.choice_error("{input}", feature.choices)},
+        )
+    return ScoreField(help_text=f"{feature.label}, integer 0–100")
+
+
+class PredictionInputSerializer(serializers.Serializer):
+    """The seven features (snake_case, as in ``ml.schema``) and an optional reference."""
+
+    gender = schema_serializer_field(schema.GENDER)
+    race_ethnicity = schema_serializer_field(schema.RACE_ETHNICITY)
+    parental_level_of_education = schema_serializer_field(schema.PARENTAL_LEVEL_OF_EDUCATION)
+    lunch = schema_serializer_field(schema.LUNCH)
+    test_preparation_course = schema_serializer_field(schema.TEST_PREPARATION_COURSE)
+    reading_score = schema_serializer_field(schema.READING_SCORE)
+    writing_score = schema_serializer_field(schema.WRITING_SCORE)
+    reference = ReferenceField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="free text to find the prediction again, e.g. a class or student code",
+    )
+
+    def features(self) -> dict:
+        return {name: self.validated_data[name] for name in schema.FEATURE_NAMES}
+
+
+class IntervalSerializer(serializers.Serializer):
+    low = serializers.FloatField(help_text="lower bound, points (clipped at 0)")
+    high = serializers.FloatField(help_text="upper bound, points (clipped at 100)")
+    level = serializers.FloatField(help_text="nominal coverage, e.g. 0.9")
+
+
+class ContributionsSerializer(serializers.Serializer):
+    """Points each feature moved the prediction away from the baseline."""
+
+    gender = serializers.FloatField()
+    race_ethnicity = serializers.FloatField()
+    parental_level_of_education = serializers.FloatField()
+    lunch = serializers.FloatField()
+    test_preparation_course = serializers.FloatField()
+    reading_score = serializers.FloatField()
+    writing_score = serializers.FloatField()
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _float_or_none(value) -> float | None:
+    return None if value is None else float(value)
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    """A stored prediction (output)."""
+
+    interval = serializers.SerializerMethodField()
+    contributions = ContributionsSerializer(allow_null=True)
+    model_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Prediction
+        fields = [
+            "id",
+            "created_at",
+            "channel",
+            "status",
+            *schema.FEATURE_NAMES,
+            "reference",
+            "predicted_math_score",
+            "interval",
+            "baseline",
+            "contributions",
+            "model_version",
+            "latency_ms",
+            "errors",
+            "actual_math_score",
+            "actual_recorded_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Prediction) -> dict:
+        """The same dict as DRF's generic ``ModelSerializer.to_representation``, written
+        out: the generic walk builds and binds about thirty field objects per instance,
+        which was most of the serializer's share of a prediction request.
+        ``tests/predictor/test_serializers.py`` checks the two agree on predictions of
+        every status, with and without a recorded outcome."""
+        contributions = instance.contributions
+        if contributions is not None:
+            contributions = {name: float(contributions[name]) for name in schema.FEATURE_NAMES}
+        return {
+            "id": instance.pk,
+            "created_at": _DATETIME.to_representation(instance.created_at),
+            "channel": str(instance.channel),
+            "status": str(instance.status),
+            **{name: getattr(instance, name) for name in schema.FEATURE_NAMES},
+            "reference": instance.reference,
+            "predicted_math_score": _float_or_none(instance.predicted_math_score),
+            "interval": self.get_interval(instance),
+            "baseline": _float_or_none(instance.baseline),
+            "contributions": contributions,
+            "model_version": self.get_model_version(instance),
+            "latency_ms": _float_or_none(instance.latency_ms),
+            "errors": instance.errors,
+            "actual_math_score": instance.actual_math_score,
+            "actual_recorded_at": (
+                None
+                if instance.actual_recorded_at is None
+                else _DATETIME.to_representation(instance.actual_recorded_at)
+            ),
+        }
+
+    @extend_schema_field(IntervalSerializer(allow_null=True))
+    def get_interval(self, obj):
+        if obj.interval_low is None:
+            return None
+        return {"low": obj.interval_low, "high": obj.interval_high, "level": obj.interval_level}
+
+    def get_model_version(self, obj) -> int | None:
+        return obj.model_version.version if obj.model_version_id else None
+
+
+class PredictionFilterSerializer(serializers.Serializer):
+    """Query parameters of ``GET /api/v1/predictions/`` (all optional)."""
+
+    date_from = serializers.DateField(
+        required=False,
+        help_text="first day, YYYY-MM-DD (inclusive, site time zone)",
+        error_messages={"invalid": NOT_A_DAY},
+    )
+    date_to = serializers.DateField(
+        required=False,
+        help_text="last day, YYYY-MM-DD (inclusive)",
+        error_messages={"invalid": NOT_A_DAY},
+    )
+    model_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="model version number, e.g. 3",
+        error_messages={"invalid": NOT_A_VERSION, "min_value": NOT_A_VERSION},
+    )
+    status = serializers.ChoiceField(
+        choices=Prediction.Status.choices,
+        required=False,
+        error_messages={"invalid_choice": schema.choice_error("{input}", Prediction.Status.values)},
+    )
+    reference = serializers.CharField(
+        required=False, max_length=200, help_text="part of the reference, any case"
+    )
+    channel = serializers.ChoiceField(
+        choices=Prediction.Channel.choices,
+        required=False,
+        error_messages={
+            "invalid_choice": schema.choice_error("{input}", Prediction.Channel.values)
+        },
+    )
+    batch = serializers.UUIDField(
+        required=False, help_text="a batch id", error_messages={"invalid": NOT_A_BATCH}
+    )
+
+    def validate(self, attrs):
+        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            raise serializers.ValidationError({"date_to": "must not be before date_from"})
+        return attrs
+
+
+class OutcomeInputSerializer(serializers.Serializer):
+    """The real math score of a predicted student."""
+
+    actual_math_score = ScoreField(help_text="the score the student really got, integer 0–100")
+
+
+class OutcomeRowInputSerializer(serializers.Serializer):
+    """One real score, naming its prediction by id or by reference."""
+
+    prediction_id = serializers.IntegerField(required=False, min_value=1)
+    reference = serializers.CharField(required=False, max_length=200)
+    actual_math_score = ScoreField()
+
+
+class OutcomeRowResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="1-based position in the input")
+    prediction_id = serializers.IntegerField(allow_null=True)
+    reference = serializers.CharField()
+    actual_math_score = serializers.IntegerField(allow_null=True)
+    result = serializers.ChoiceField(choices=["recorded", "error"])
+    message = serializers.CharField()
+
+
+class OutcomeReportSerializer(serializers.Serializer):
+    """What an upload of real scores did, row by row."""
+
+    recorded = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    rows = OutcomeRowResultSerializer(many=True)
+
+
+class BatchRowResultSerializer(serializers.Serializer):
+    """One row of a batch, scored or not."""
+
+    index = serializers.IntegerField(source="batch_row", help_text="0-based position in the input")
+    id = serializers.IntegerField(help_text="the stored prediction's id")
+    status = serializers.ChoiceField(choices=Prediction.Status.choices)
+    reference = serializers.CharField()
+    predicted_math_score = serializers.FloatField(allow_null=True)
+    interval_low = serializers.FloatField(allow_null=True)
+    interval_high = serializers.FloatField(allow_null=True)
+    errors = serializers.DictField(child=serializers.CharField(), help_text="{field: message}")
+
+
+class BatchSerializer(serializers.Serializer):
+    """A scored batch: its counts, why rows were rejected, and every row in input order."""
+
+    batch_id = serializers.UUIDField(source="batch.id")
+    created_at = serializers.DateTimeField(source="batch.created_at")
+    model_version = serializers.SerializerMethodField()
+    rows_total = serializers.IntegerField(source="batch.rows_total")
+    rows_scored = serializers.IntegerField(source="batch.rows_scored")
+    rows_rejected = serializers.IntegerField(source="batch.rows_rejected")
+    rows_failed = serializers.IntegerField(source="batch.rows_failed")
+    rejections = serializers.DictField(
+        source="batch.rejections",
+        child=serializers.IntegerField(),
+        help_text="reason → number of rows with it (a row may have several)",
+    )
+    results = BatchRowResultSerializer(source="predictions", many=True)
+
+    def get_model_version(self, obj) -> int | None:
+        batch = obj.batch
+        return batch.model_version.version if batch.model_version_id else None

@@ -1,0 +1,281 @@
+"""The teacher's pages: the form, results, history, batches, outcomes. Views parse, call
+one service or selector, and render."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ml import schema
+from predictor.errors import ServiceError
+from predictor.models import Prediction
+from predictor.predictions import exports, selectors, services, uploads
+from predictor.predictions.forms import (
+    HistoryFilterForm,
+    OutcomeForm,
+    PredictionForm,
+    UploadForm,
+    from_tutorial_post,
+)
+from studentperf.throttling import throttle_posts
+
+HISTORY_PAGE_SIZE = 25
+BATCH_PROBLEM_ROWS_SHOWN = 100
+
+
+def session_key(request) -> str:
+    """The visitor's session key, creating the session on first use (anonymous ownership)."""
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+def _predict_from_post(request, data):
+    form = PredictionForm(data)
+    owner, key = request.user, session_key(request)
+    raw = {k: data.get(k) for k in data if k != "csrfmiddlewaretoken"}
+    if not form.is_valid():
+        services.prediction_reject(
+            errors=form.error_messages_by_field(),
+            channel=Prediction.Channel.FORM,
+            raw_payload=raw,
+            features=form.valid_features(),
+            owner=owner,
+            session_key=key,
+            reference=str(data.get("reference", "")),
+        )
+        return render(request, "predictor/home.html", {"form": form}, status=400)
+    try:
+        prediction = services.prediction_create(
+            features=form.features(),
+            channel=Prediction.Channel.FORM,
+            raw_payload=raw,
+            owner=owner,
+            session_key=key,
+            reference=form.cleaned_data["reference"],
+        )
+    except ServiceError as exc:
+        return render(
+            request,
+            "predictor/home.html",
+            {"form": form, "service_error": exc.message},
+            status=exc.status_code,
+        )
+    return redirect("prediction-detail", pk=prediction.pk)
+
+
+@throttle_posts
+@require_http_methods(["GET", "POST"])
+def home(request):
+    """The prediction form; a valid POST stores the prediction and shows its page."""
+    if request.method == "POST":
+        return _predict_from_post(request, request.POST)
+    return render(request, "predictor/home.html", {"form": PredictionForm()})
+
+
+# The tutorial's HTML form posted here without a CSRF token; old pages and scripts that
+# still do must keep working, and the route only ever creates a prediction.
+@csrf_exempt
+@throttle_posts
+@require_http_methods(["GET", "POST"])
+def predictdata(request):
+    """The tutorial's route: its field names (``ethnicity``), the same result page."""
+    if request.method == "GET":
+        return redirect("home")
+    return _predict_from_post(request, from_tutorial_post(request.POST))
+
+
+@require_GET
+def prediction_detail(request, pk: int):
+    """One prediction's page: score, range, reasons and what-if; someone else's is a 404."""
+    result = selectors.prediction_result(pk=pk, user=request.user, session_key=session_key(request))
+    if result is None:
+        raise Http404("no such prediction")
+    return render(
+        request,
+        "predictor/prediction_detail.html",
+        {"result": result, "error_text": exports.error_text(result.prediction.errors, labels=True)},
+    )
+
+
+@require_POST
+def prediction_outcome(request, pk: int):
+    """Record the real score from the form on a prediction's page, then show the page."""
+    prediction = selectors.prediction_get(
+        pk=pk, user=request.user, session_key=session_key(request)
+    )
+    if prediction is None:
+        raise Http404("no such prediction")
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Actual math score: {' '.join(form.errors['actual_math_score'])}")
+        return redirect("prediction-detail", pk=pk)
+    try:
+        services.prediction_record_outcome(
+            prediction=prediction, actual_math_score=form.cleaned_data["actual_math_score"]
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Actual math score recorded.")
+    return redirect("prediction-detail", pk=pk)
+
+
+def _history_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+def history(request):
+    """Your predictions, newest first, filtered and paginated."""
+    form = HistoryFilterForm(request.GET)
+    page = None
+    if form.is_valid():
+        rows = selectors.prediction_list(
+            user=request.user, session_key=session_key(request), **form.filters()
+        )
+        page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "predictor/history.html",
+        {"form": form, "page": page, "query": _history_query(request)},
+        status=200 if page is not None else 400,
+    )
+
+
+@require_GET
+def history_export(request):
+    """The filtered history as a CSV file, streamed."""
+    form = HistoryFilterForm(request.GET)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+    rows = selectors.prediction_list(
+        user=request.user, session_key=session_key(request), **form.filters()
+    )
+    count, limit = rows.count(), settings.EXPORT_MAX_ROWS
+    if count > limit:
+        return HttpResponse(
+            f"the export would hold {count:,} rows, more than the limit of {limit:,} a file "
+            "(EXPORT_MAX_ROWS): narrow it, for instance with the date filters",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = StreamingHttpResponse(
+        exports.csv_lines(
+            # Columns the file does not carry are left in the database.
+            exports.history_rows(
+                rows.defer("raw_payload", "contributions", "baseline", "latency_ms").iterator(
+                    chunk_size=2000
+                )
+            )
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="predictions.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def outcome_upload(request):
+    """Upload real scores (CSV) matched by prediction id or reference; a report per row."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    report, error, code = None, None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                report = services.prediction_record_outcomes(
+                    rows=uploads.outcome_rows(uploads.file_frame(form.cleaned_data["file"])),
+                    user=request.user,
+                    session_key=session_key(request),
+                )
+            except ServiceError as exc:
+                error, code = exc.message, exc.status_code
+        else:
+            code = 400
+    return render(
+        request,
+        "predictor/outcome_upload.html",
+        {"form": form, "report": report, "error": error},
+        status=code,
+    )
+
+
+@throttle_posts
+@require_http_methods(["GET", "POST"])
+def batch_upload(request):
+    """Upload a CSV of students; every row is scored or rejected, then the batch's page."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    error, code = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.prediction_create_batch(
+                    frame=uploads.file_frame(upload),
+                    owner=request.user,
+                    session_key=session_key(request),
+                    source_name=upload.name,
+                )
+            except ServiceError as exc:
+                error, code = exc.message, exc.status_code
+            else:
+                return redirect("batch-detail", batch_id=result.batch.pk)
+        else:
+            code = 400
+    batches = selectors.batch_list(user=request.user, session_key=session_key(request))
+    return render(
+        request,
+        "predictor/batch.html",
+        {
+            "form": form,
+            "error": error,
+            "batches": batches,
+            "columns": schema.FEATURES,
+            "max_rows": settings.BATCH_MAX_ROWS,
+            "max_bytes": settings.BATCH_MAX_BYTES,
+        },
+        status=code,
+    )
+
+
+def _visible_batch(request, batch_id: uuid.UUID):
+    batch = selectors.batch_get(
+        batch_id=batch_id, user=request.user, session_key=session_key(request)
+    )
+    if batch is None:
+        raise Http404("no such batch")
+    return batch
+
+
+@require_GET
+def batch_detail(request, batch_id: uuid.UUID):
+    """A batch's summary: rows scored, rows rejected and why, and its download."""
+    batch = _visible_batch(request, batch_id)
+    problems = selectors.batch_predictions(batch=batch).exclude(status=Prediction.Status.OK)
+    return render(
+        request,
+        "predictor/batch_detail.html",
+        {"batch": batch, "problems": problems[:BATCH_PROBLEM_ROWS_SHOWN]},
+    )
+
+
+@require_GET
+def batch_download(request, batch_id: uuid.UUID):
+    """The batch as a CSV: the input's rows and columns, in order, with the results."""
+    batch = _visible_batch(request, batch_id)
+    rows = selectors.batch_predictions(batch=batch).iterator(chunk_size=2000)
+    response = StreamingHttpResponse(
+        exports.csv_lines(exports.batch_rows(batch, rows)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}.csv"'
+    return response

@@ -1,0 +1,117 @@
+"""The model registry's API: versions and their cards; staff promote and roll back."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, serializers
+from rest_framework.exceptions import (
+    NotFound,
+)
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from predictor.registry import selectors, services
+from predictor.registry.serializers import (
+    ModelVersionDetailSerializer,
+    ModelVersionSerializer,
+)
+from studentperf.api.exceptions import ErrorSerializer
+
+
+@extend_schema_view(get=extend_schema(summary="Model versions with their held-out metrics"))
+class ModelVersionList(generics.ListAPIView):
+    """Model versions, newest first, with their metrics."""
+
+    serializer_class = ModelVersionSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.model_version_list()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "live": selectors.live_metrics()}
+
+
+class ModelVersionDetail(APIView):
+    """One model version's card: metrics, leaderboard, subgroup errors, status history."""
+
+    @extend_schema(
+        responses={
+            200: ModelVersionDetailSerializer,
+            404: OpenApiResponse(description="no such version"),
+        },
+        summary="One model version's card",
+    )
+    def get(self, request, version: int):
+        model_version = selectors.model_version_get(version=version)
+        if model_version is None:
+            raise NotFound(f"there is no model version {version}")
+        context = {"request": request, "live": selectors.live_metrics()}
+        return Response(ModelVersionDetailSerializer(model_version, context=context).data)
+
+
+class LifecycleInputSerializer(serializers.Serializer):
+    """Why a version is promoted or rolled back; kept in the audit trail."""
+
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+LIFECYCLE_ERRORS = {
+    403: OpenApiResponse(ErrorSerializer, description="not signed in as staff"),
+    409: OpenApiResponse(ErrorSerializer, description="the change cannot be made, and why"),
+}
+
+
+class ModelVersionPromote(APIView):
+    """Staff only: make a version the one in production (the previous one is archived)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            404: OpenApiResponse(description="no such version"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Promote a model version to production",
+    )
+    def post(self, request, version: int):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        model_version = get_object_or_404(selectors.model_version_list(), version=version)
+        promoted = services.model_version_promote(
+            model_version=model_version,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ModelVersionSerializer(promoted).data)
+
+
+class ModelVersionRollback(APIView):
+    """Staff only: put back the version the current production version replaced."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=LifecycleInputSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="no version in production"),
+            **LIFECYCLE_ERRORS,
+        },
+        summary="Roll production back to the previous version",
+    )
+    def post(self, request):
+        serializer = LifecycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        restored = services.model_version_rollback(
+            actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(ModelVersionSerializer(restored).data)

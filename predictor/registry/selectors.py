@@ -1,0 +1,158 @@
+"""Reads of the model registry: versions, cards, the audit trail, rollback targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Abs, Cast
+
+from ml import drift
+from predictor.models import ModelVersion, ModelVersionEvent, Prediction
+from predictor.registry import cards
+
+
+def model_version_list() -> QuerySet[ModelVersion]:
+    """Model versions, newest first, without loading artifact bytes."""
+    return ModelVersion.objects.defer("artifact", "reference_profile", "train_row_hashes")
+
+
+def model_version_get(*, version: int) -> ModelVersion | None:
+    """One version (no artifact bytes) with its status history, newest event first; each
+    event carries ``previous_version`` (number or ``None``) and ``actor_username``."""
+    # Annotated, not select_related: joining the previous version would load its artifact.
+    events = ModelVersionEvent.objects.annotate(
+        previous_version=F("previous_production__version"), actor_username=F("actor__username")
+    )
+    return (
+        model_version_list()
+        .prefetch_related(Prefetch("events", queryset=events))
+        .filter(version=version)
+        .first()
+    )
+
+
+@dataclass
+class ModelVersionCard:
+    """A model version with its subgroup errors laid out for the card page."""
+
+    model_version: ModelVersion
+    subgroups: list[dict]
+    largest_gap: str
+
+
+def model_version_card(*, version: int) -> ModelVersionCard | None:
+    """The card of one version, or ``None`` when there is no such version."""
+    model_version = model_version_get(version=version)
+    if model_version is None:
+        return None
+    return ModelVersionCard(
+        model_version=model_version,
+        subgroups=cards.subgroup_tables(model_version.subgroup_errors),
+        largest_gap=cards.largest_gap_text(model_version.subgroup_errors),
+    )
+
+
+def production_version() -> ModelVersion | None:
+    """The version in production (artifact bytes not loaded), or ``None``."""
+    return ModelVersion.objects.production().defer("artifact").first()
+
+
+def model_version_events(*, model_version: ModelVersion) -> QuerySet[ModelVersionEvent]:
+    """Status changes that involve ``model_version`` (as the new or the replaced production
+    version), newest first, with both versions and the actor joined."""
+    return (
+        ModelVersionEvent.objects.filter(
+            Q(model_version=model_version) | Q(previous_production=model_version)
+        )
+        .select_related("model_version", "previous_production", "actor")
+        .only(
+            "created_at",
+            "action",
+            "reason",
+            "actor_label",
+            "model_version__version",
+            "previous_production__version",
+            "actor__username",
+        )
+    )
+
+
+def rollback_target(*, current: ModelVersion) -> ModelVersion | None:
+    """The version a rollback from ``current`` restores: the one ``current`` replaced when it
+    was last *promoted*, or ``None``.
+
+    Rollbacks do not count, so repeated rollbacks walk back through the promotions
+    (v3 → v2 → v1) instead of toggling between the last two versions.
+    """
+    event = (
+        ModelVersionEvent.objects.filter(
+            model_version=current,
+            action=ModelVersionEvent.Action.PROMOTE,
+            previous_production__isnull=False,
+        )
+        .select_related("previous_production")
+        .defer("previous_production__artifact", "previous_production__train_row_hashes")
+        .first()
+    )
+    return event.previous_production if event else None
+
+
+def live_accuracy_by_version(
+    *, since: datetime | None = None, until: datetime | None = None
+) -> dict[int, dict]:
+    """Live accuracy and traffic per model version (by row id) of the predictions made
+    after ``since`` up to ``until`` (``None``: no bound), one GROUP BY.
+
+    Returns ``{model_version_id: {"served": scored attempts, "n", "mae", "rmse", "r2",
+    "coverage"}}`` where ``n`` counts those with a recorded actual score
+    (``ml.drift.accuracy_from_sums``).
+    """
+    with_outcome = Q(actual_math_score__isnull=False)
+    error = F("actual_math_score") - F("predicted_math_score")
+    actual = Cast("actual_math_score", FloatField())
+    rows = (
+        _scored(since=since, until=until)
+        .filter(model_version__isnull=False)
+        .values("model_version_id")
+        .annotate(
+            served=Count("*"),
+            n=Count("id", filter=with_outcome),
+            sum_abs_error=Sum(Abs(error), filter=with_outcome, output_field=FloatField()),
+            sum_squared_error=Sum(error * error, filter=with_outcome, output_field=FloatField()),
+            sum_actual=Sum(actual, filter=with_outcome),
+            sum_actual_squared=Sum(actual * actual, filter=with_outcome),
+            n_covered=Count(
+                "id",
+                filter=with_outcome
+                & Q(actual_math_score__gte=F("interval_low"))
+                & Q(actual_math_score__lte=F("interval_high")),
+            ),
+        )
+    )
+    result = {}
+    for row in rows:
+        sums = {k: row[k] or 0 for k in ("sum_abs_error", "sum_squared_error", "sum_actual")}
+        accuracy = drift.accuracy_from_sums(
+            n=row["n"],
+            n_covered=row["n_covered"],
+            sum_actual_squared=row["sum_actual_squared"] or 0,
+            **sums,
+        )
+        result[row["model_version_id"]] = {"served": row["served"], **accuracy}
+    return result
+
+
+def _scored(*, since: datetime | None, until: datetime | None) -> QuerySet[Prediction]:
+    rows = Prediction.objects.order_by().filter(status=Prediction.Status.OK)
+    if until is not None:
+        rows = rows.filter(created_at__lte=until)
+    if since is not None:
+        rows = rows.filter(created_at__gt=since)
+    return rows
+
+
+def live_metrics() -> dict[int, dict]:
+    """All-time live accuracy and traffic per version, keyed by ModelVersion id."""
+    return live_accuracy_by_version()

@@ -1,0 +1,90 @@
+"""The API's one exception handler: every error becomes JSON ``{"detail", "code"}``."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from drf_spectacular.utils import (
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import (
+    Throttled,
+)
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from predictor.errors import ServiceError
+from studentperf.db import BUSY_RETRY_AFTER, database_busy
+
+logger = logging.getLogger("django.request")
+
+ErrorSerializer = inline_serializer(
+    "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus ``ServiceError`` → its status with ``{"detail", "code"}``, a
+    body over Django's upload limit → 413 (Django alone would answer an HTML 400), SQLite's
+    "database is locked" past the busy timeout → 503 with ``Retry-After``, and any
+    other exception → a logged traceback and a JSON 500 that names the request id, never
+    the traceback."""
+    if isinstance(exc, ServiceError):
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "detail": f"the request body is larger than the limit of "
+                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes",
+                "code": "too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(
+            {"detail": "bad request", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if database_busy(exc):
+        # SQLite: other writers held the one write lock past the busy timeout
+        # (SQLITE_BUSY_TIMEOUT_SECONDS). Nothing of this request was stored.
+        logger.warning("database busy: %s", exc)
+        set_rollback()
+        return Response(
+            {
+                "detail": "the database is busy with other writes; nothing was stored, "
+                "retry in a few seconds",
+                "code": "database_busy",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        limit = getattr(context.get("request"), "throttle_limit", None)
+        if isinstance(exc, Throttled) and limit:
+            response.data = {
+                "detail": f"too many requests: {limit}; retry in {math.ceil(exc.wait or 1)} s",
+                "code": "throttled",
+            }
+        return response
+    request = context.get("request")
+    request_id = getattr(request, "request_id", None)
+    logger.error(
+        "unhandled error in %s",
+        type(context.get("view")).__name__,
+        exc_info=exc,
+        extra={"path": getattr(request, "path", None)},
+    )
+    set_rollback()
+    return Response(
+        {
+            "detail": f"internal error; it has been logged with request id {request_id}",
+            "code": "server_error",
+        },
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

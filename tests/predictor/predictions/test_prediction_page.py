@@ -1,0 +1,174 @@
+"""/predictions/<id>/: the score, its range, the reasons in points and the what-if."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from html import unescape
+
+import pytest
+from django.test import Client
+
+from ml.predict import records_frame
+from predictor.models import Prediction
+from predictor.predictions import explanations
+from predictor.registry import cards
+from predictor.registry.services import model_version_promote, model_version_register
+from tests.factories import LOWEST_STUDENT, STUDENT
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def predict(client, **changes) -> tuple[Prediction, str]:
+    """Submit the form as a teacher would; the stored prediction and its page's HTML."""
+    response = client.post("/", {**STUDENT, **changes}, follow=True)
+    assert response.status_code == 200
+    prediction = Prediction.objects.latest("id")
+    assert response.redirect_chain == [(f"/predictions/{prediction.pk}/", 302)]
+    return prediction, response.content.decode()
+
+
+def text_of(html: str) -> str:
+    """The page's visible words, tags dropped and spaces collapsed."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_it_shows_the_score_large_and_the_range_in_words_and_as_a_bar(client, production_model):
+    """The rounded score, "Likely between low and high", and an SVG bar placed on 0–100."""
+    prediction, html = predict(client)
+    words = text_of(html)
+    low, high = round(prediction.interval_low), round(prediction.interval_high)
+    assert f'<span class="score-value">{round(prediction.predicted_math_score)}</span>' in html
+    assert f"Likely between {low} and {high}" in words
+    assert 'class="range-bar"' in html
+    assert f'x="{prediction.interval_low:.2f}%"' in html
+    assert f'x1="{prediction.predicted_math_score:.2f}%"' in html
+    assert "9 students in 10" in words
+
+
+def test_it_lists_the_reasons_in_points_largest_first(client, production_model):
+    """Every feature appears in plain words with signed points, sorted by size, and the
+    baseline is stated."""
+    prediction, html = predict(client)
+    words = text_of(html)
+    assert f"starts from {prediction.baseline:.1f}" in words
+    ordered = sorted(prediction.contributions.items(), key=lambda kv: abs(kv[1]), reverse=True)
+    positions = []
+    for feature, points in ordered:
+        line = (
+            f"{explanations.value_phrase(feature, STUDENT[feature])} "
+            f"{cards.signed(points)} points"
+        )
+        assert line in words, line
+        positions.append(words.index(line))
+    assert positions == sorted(positions)
+    assert "Reading score 72" in words and "No test preparation course" in words
+    assert html.count('class="reason-bar"') == 7
+
+
+def test_it_answers_what_if_with_the_models_own_numbers(client, production_model, trained):
+    """The what-if panel gives the model's scores with preparation completed and with ten
+    more reading points, and how far each moves the prediction."""
+    prediction, html = predict(client)
+    words = text_of(html)
+    base = trained.model.predict_point(records_frame([STUDENT]))[0]
+    prep = trained.model.predict_point(
+        records_frame([{**STUDENT, "test_preparation_course": "completed"}])
+    )[0]
+    reading = trained.model.predict_point(records_frame([{**STUDENT, "reading_score": 82}]))[0]
+    assert (
+        f"Had completed the test preparation course {round(prep)} "
+        f"({cards.signed(prep - base)} points)" in words
+    )
+    assert (
+        f"With 10 more reading points (82 instead of 72) {round(reading)} "
+        f"({cards.signed(reading - base)} points)" in words
+    )
+    assert f"Answered by model v{production_model.version}, the version that made" in words
+
+
+def test_a_student_who_completed_preparation_is_asked_about_none(client, production_model):
+    """For a completed course the what-if is not having taken it."""
+    _, html = predict(client, test_preparation_course="completed", reading_score=100)
+    words = text_of(html)
+    assert "Had not taken the test preparation course" in words
+    assert "more reading point" not in words
+
+
+def test_the_model_version_links_to_its_card(client, production_model):
+    """The page names the version that answered and links to its model card."""
+    _, html = predict(client)
+    version = production_model.version
+    assert f'<a href="/models/{version}/">v{version}</a>' in html
+
+
+def test_an_old_prediction_is_explained_by_its_own_version_after_a_promotion(
+    client, production_model, trained
+):
+    """When another version is in production, the what-if still comes from the version
+    that made the prediction, and the page says which one is serving now."""
+    prediction, _ = predict(client)
+    newer, _, _ = model_version_register(
+        result=replace(trained, seed=1), promote=False, actor_label="tests"
+    )
+    model_version_promote(model_version=newer, actor_label="tests")
+    words = text_of(client.get(f"/predictions/{prediction.pk}/").content.decode())
+    assert f"Answered by model v{production_model.version}, the version that made" in words
+    assert f"v{newer.version} is in production now" in words
+
+
+def test_someone_elses_prediction_is_a_404(client, production_model):
+    """Another visitor's session cannot open the page."""
+    prediction, _ = predict(client)
+    assert Client().get(f"/predictions/{prediction.pk}/").status_code == 404
+
+
+def test_the_page_needs_no_javascript(client, production_model):
+    """No script tag: the range, reasons and what-if are all server-rendered."""
+    _, html = predict(client)
+    assert "<script" not in html
+
+
+def test_a_rejected_attempt_page_reads_as_sentences(client, production_model):
+    """An API-rejected attempt (DRF keeps messages in lists) shows its reasons as text,
+    not as Python lists."""
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    teacher = User.objects.create_user("teacher")
+    api = APIClient()
+    api.force_authenticate(teacher)
+    response = api.post("/api/v1/predictions/", {**STUDENT, "reading_score": 400}, format="json")
+    assert response.status_code == 400
+    rejected = Prediction.objects.get()
+    client.force_login(teacher)
+    page = unescape(client.get(f"/predictions/{rejected.pk}/").content.decode())
+    assert "This attempt was rejected: Reading score: must be between 0 and 100" in page
+    assert "['" not in page
+    assert "<h1>Attempt not scored</h1>" in page
+    assert "400 <small>(sent, not accepted)</small>" in page
+
+
+def test_a_ragged_row_is_counted_as_malformed_not_as_a_category():
+    """A row with too many fields is counted under its own reason."""
+    from ml.data import rejection_reason
+
+    assert rejection_reason("row", "has 9 fields; the header has 8") == "row malformed"
+    assert rejection_reason("lunch", '"caviar" is not one of: ...') == "lunch unknown category"
+
+
+def test_the_page_says_when_the_score_was_kept_on_the_scale(client, production_model):
+    """The reasons add up to the model's own figure; when that fell below 0 the page says
+    so instead of claiming they add up to 0."""
+    lowest = LOWEST_STUDENT
+    prediction, html = predict(client, **lowest)
+    page = text_of(html)
+    assert prediction.predicted_math_score == 0
+    figure = prediction.baseline + sum(prediction.contributions.values())
+    assert figure < 0
+    assert f"plus these points makes {figure:.1f}; scores are kept on the 0–100 scale" in page
+    _, ordinary = predict(client)
+    assert "kept on the 0–100 scale" not in ordinary
