@@ -3,8 +3,6 @@ with explicit fields."""
 
 from __future__ import annotations
 
-import copy
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -14,25 +12,7 @@ from predictor.models import Prediction
 from predictor.predictions.forms import NOT_A_BATCH, NOT_A_DAY, NOT_A_VERSION
 
 
-class ShallowCopyMixin:
-    """A field whose copy is shallow.
-
-    DRF deep-copies a serializer's declared fields for every instance, which re-runs each
-    field's ``__init__`` (about a quarter of a prediction request's validation). Unbound
-    fields are not changed after ``__init__`` (``bind`` sets attributes on the copy, and
-    choices, messages and validators are only read), so a shallow copy is as good a fresh
-    field and costs a fraction.
-    """
-
-    def __deepcopy__(self, memo):
-        return copy.copy(self)
-
-
-class ReferenceField(ShallowCopyMixin, serializers.CharField):
-    """Free text of up to 200 characters (``CharField`` with a cheap copy)."""
-
-
-class ScoreField(ShallowCopyMixin, serializers.IntegerField):
+class ScoreField(serializers.IntegerField):
     """A whole-number score 0–100. Rejects booleans and non-integral numbers such as 72.5."""
 
     default_error_messages = {
@@ -58,7 +38,7 @@ class ScoreField(ShallowCopyMixin, serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class CategoryField(ShallowCopyMixin, serializers.ChoiceField):
+class CategoryField(serializers.ChoiceField):
     """A schema category, read as the CSV loader reads it: case and spacing do not matter
     (``"Group B "`` is ``"group B"``)."""
 
@@ -95,7 +75,7 @@ class PredictionInputSerializer(serializers.Serializer):
     test_preparation_course = schema_serializer_field(schema.TEST_PREPARATION_COURSE)
     reading_score = schema_serializer_field(schema.READING_SCORE)
     writing_score = schema_serializer_field(schema.WRITING_SCORE)
-    reference = ReferenceField(
+    reference = serializers.CharField(
         max_length=200,
         required=False,
         allow_blank=True,
@@ -125,13 +105,6 @@ class ContributionsSerializer(serializers.Serializer):
     writing_score = serializers.FloatField()
 
 
-_DATETIME = serializers.DateTimeField()
-
-
-def _float_or_none(value) -> float | None:
-    return None if value is None else float(value)
-
-
 class PredictionSerializer(serializers.ModelSerializer):
     """A stored prediction (output)."""
 
@@ -159,37 +132,6 @@ class PredictionSerializer(serializers.ModelSerializer):
             "actual_recorded_at",
         ]
         read_only_fields = fields
-
-    def to_representation(self, instance: Prediction) -> dict:
-        """The same dict as DRF's generic ``ModelSerializer.to_representation``, written
-        out: the generic walk builds and binds about thirty field objects per instance,
-        which was most of the serializer's share of a prediction request.
-        ``tests/predictor/test_serializers.py`` checks the two agree on predictions of
-        every status, with and without a recorded outcome."""
-        contributions = instance.contributions
-        if contributions is not None:
-            contributions = {name: float(contributions[name]) for name in schema.FEATURE_NAMES}
-        return {
-            "id": instance.pk,
-            "created_at": _DATETIME.to_representation(instance.created_at),
-            "channel": str(instance.channel),
-            "status": str(instance.status),
-            **{name: getattr(instance, name) for name in schema.FEATURE_NAMES},
-            "reference": instance.reference,
-            "predicted_math_score": _float_or_none(instance.predicted_math_score),
-            "interval": self.get_interval(instance),
-            "baseline": _float_or_none(instance.baseline),
-            "contributions": contributions,
-            "model_version": self.get_model_version(instance),
-            "latency_ms": _float_or_none(instance.latency_ms),
-            "errors": instance.errors,
-            "actual_math_score": instance.actual_math_score,
-            "actual_recorded_at": (
-                None
-                if instance.actual_recorded_at is None
-                else _DATETIME.to_representation(instance.actual_recorded_at)
-            ),
-        }
 
     @extend_schema_field(IntervalSerializer(allow_null=True))
     def get_interval(self, obj):

@@ -59,8 +59,7 @@ def test_it_lists_the_reasons_in_points_largest_first(client, production_model):
     positions = []
     for feature, points in ordered:
         line = (
-            f"{explanations.value_phrase(feature, STUDENT[feature])} "
-            f"{cards.signed(points)} points"
+            f"{explanations.value_phrase(feature, STUDENT[feature])} {cards.signed(points)} points"
         )
         assert line in words, line
         positions.append(words.index(line))
