@@ -24,7 +24,6 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 migrate: setup .env
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 # Trains the bundled default model only when no version is in production.
 train: migrate

@@ -87,8 +87,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend, waiting for the write lock in short steps (see its docstring).
-    DATABASES["default"]["ENGINE"] = "studentperf.sqlite3"
+    # A relative path (sqlite:///db.sqlite3) is relative to the project directory, not to
+    # wherever a command runs from: one file whatever the working directory.
+    _sqlite_name = DATABASES["default"]["NAME"]
+    if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
+        DATABASES["default"]["NAME"] = str(BASE_DIR / _sqlite_name)
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
     # BEGIN, so two writers queue on the busy timeout instead of failing with
     # "database is locked" when one upgrades a read transaction.
@@ -128,8 +131,9 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            # Django's database cache, its writes one statement each (studentperf.cache).
-            "BACKEND": "studentperf.cache.DatabaseCache",
+            # Django's database cache; migration 0006 creates its table, so `migrate`
+            # alone makes the whole schema.
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
             # One key per client per throttle: Django's default of 300 would cull a third
             # of the counts on every request once 300 clients had called within a minute.

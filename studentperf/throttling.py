@@ -7,6 +7,8 @@ host counts against the same budget. Rates come from ``THROTTLE_ANON`` / ``THROT
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
 from functools import wraps
 
@@ -14,6 +16,9 @@ from django.shortcuts import render
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+logger = logging.getLogger(__name__)
+
+CACHE_KEY_MAX_CHARS = 200
 _PERIODS = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
 _WHO = {"anon": "each address without a login", "user": "each user"}
 
@@ -24,8 +29,24 @@ class _RatesFromSettings:
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
+    def get_cache_key(self, request, view):
+        key = super().get_cache_key(request, view)
+        if key is not None and len(key) > CACHE_KEY_MAX_CHARS:
+            # A client identity can be long (a forwarded-for chain); a key past the
+            # database cache's 255-character column would never be counted.
+            key = f"throttle_{self.scope}_sha256_{hashlib.sha256(key.encode()).hexdigest()}"
+        return key
+
     def allow_request(self, request, view):
-        allowed = super().allow_request(request, view)
+        try:
+            allowed = super().allow_request(request, view)
+        except Exception:
+            # A rate limiter must never stop the service it guards: with its cache down
+            # (Redis stopped, a table missing), let the request through and say so.
+            logger.warning(
+                "throttle %s: cache unreachable, request allowed", self.scope, exc_info=True
+            )
+            return True
         if not allowed:
             # For the 429's message (studentperf.api.exceptions.exception_handler).
             request.throttle_limit = limit_text(self.scope, self.num_requests, self.duration)

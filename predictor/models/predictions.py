@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ml import schema
 from predictor.models.registry import ModelVersion
@@ -53,7 +54,8 @@ class Prediction(models.Model):
     # leads one in Meta (prediction_volume_idx, the two below it, the batch row
     # constraint), which serves the same lookups, and every prediction stored pays for
     # each index it is entered in (on SQLite, a page written per index).
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add: simulate_traffic stores history with past times.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     channel = models.CharField(max_length=8, choices=Channel)
     status = models.CharField(max_length=10, choices=Status)
     gender = models.CharField(max_length=16, null=True, blank=True)

@@ -4,7 +4,6 @@ Views and API views parse input, call one of these, and render what comes back."
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import time
@@ -13,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ml import schema
@@ -28,13 +27,14 @@ from predictor.errors import (
 from predictor.models import Batch, Prediction
 from predictor.predictions.exports import TRUNCATED_PAYLOAD, error_message, error_text
 from predictor.registry import serving
-from studentperf.db import write_transaction
 
 logger = logging.getLogger(__name__)
 
 
 RAW_PAYLOAD_MAX_CHARS = 10_000
 REFERENCE_MAX_CHARS = 200  # Prediction.reference's max_length
+# Rows per INSERT of a batch; SQLite allows 32,766 parameters per statement.
+BULK_CREATE_BATCH_SIZE = 1000
 
 
 def bounded_payload(raw):
@@ -141,25 +141,15 @@ def prediction_create(
             f"the model could not score this student; the attempt is recorded as {failed.pk}"
         ) from exc
     latency_ms = (time.perf_counter() - started) * 1000
-    owner = stored.pop("owner")
-    prediction = _new_prediction(
-        {
-            **_prediction_defaults(),
-            **stored,
-            **score_columns(result),
-            "created_at": timezone.now(),
-            "status": Prediction.Status.OK,
-            "errors": {},
-            "owner_id": owner.pk if owner is not None else None,
-            "model_version_id": served.row.pk,
-            "latency_ms": latency_ms,
-        }
+    prediction = Prediction.objects.create(
+        status=Prediction.Status.OK,
+        model_version_id=served.model_version_id,
+        latency_ms=latency_ms,
+        **score_columns(result),
+        **stored,
     )
     # The served row, so serializing the answer needs no query for the version.
     prediction.model_version = served.row
-    with write_transaction():
-        prediction.pk = predictions_insert([prediction.__dict__], returning_pk=True)
-    prediction._state.adding, prediction._state.db = False, DEFAULT_DB_ALIAS
     return prediction
 
 
@@ -259,24 +249,17 @@ def prediction_create_batch(
 
     batch_id = uuid.uuid4()
     attribution = _attribution(owner, session_key)
-    common = {
-        **_prediction_defaults(),
-        "channel": Prediction.Channel.BATCH,
-        "batch_id": batch_id,
-        "owner_id": attribution["owner"].pk if attribution["owner"] else None,
-        "session_key": attribution["session_key"],
-    }
     predictions = [
-        _new_prediction(
-            {
-                **common,
-                **row.values,
-                "status": Prediction.Status.OK if row.ok else Prediction.Status.REJECTED,
-                "errors": storable_errors(row.errors),
-                "batch_row": i,
-                "raw_payload": bounded_payload(_short_cells(raw_rows[i])),
-                "reference": references[i],
-            }
+        Prediction(
+            channel=Prediction.Channel.BATCH,
+            batch_id=batch_id,
+            **attribution,
+            **row.values,
+            status=Prediction.Status.OK if row.ok else Prediction.Status.REJECTED,
+            errors=storable_errors(row.errors),
+            batch_row=i,
+            raw_payload=bounded_payload(_short_cells(raw_rows[i])),
+            reference=references[i],
         )
         for i, row in enumerate(checked)
     ]
@@ -305,140 +288,10 @@ def prediction_create_batch(
     )
     with transaction.atomic():
         batch.save(force_insert=True)
-        _insert_predictions(predictions, batch_id=batch_id)
+        Prediction.objects.bulk_create(predictions, batch_size=BULK_CREATE_BATCH_SIZE)
     if model_error is not None:
         raise model_error
     return BatchResult(batch, predictions)
-
-
-@functools.cache
-def _prediction_attnames() -> tuple[str, ...]:
-    return tuple(f.attname for f in Prediction._meta.concrete_fields)
-
-
-@functools.cache
-def _prediction_defaults() -> dict:
-    # Only immutable defaults are shared: every row sets its own errors dict.
-    return {f.attname: f.get_default() for f in Prediction._meta.concrete_fields}
-
-
-def _new_prediction(values: dict) -> Prediction:
-    """An unsaved Prediction from ``{attname: value}`` holding every concrete field.
-
-    Positional arguments take ``Model.__init__``'s fast path, a third of the cost of
-    keyword arguments, which matters at 10,000 rows.
-    """
-    return Prediction(*(values[name] for name in _prediction_attnames()))
-
-
-# Fields whose Python values the database drivers take as they are (str, int, float, None).
-_PLAIN_FIELDS = (
-    models.CharField,
-    models.IntegerField,
-    models.FloatField,
-    models.BooleanField,
-    models.ForeignKey,
-)
-
-
-@dataclass(frozen=True)
-class _InsertPlan:
-    names: tuple[str, ...]  # attnames, in column order
-    defaults: tuple  # per column, for a row that leaves it out (converted, never kept)
-    converters: tuple  # per column: None (the driver takes the value as it is) or a function
-    sql: str
-    sql_returning_pk: str
-
-
-@functools.cache
-def _insert_plan(db) -> _InsertPlan:
-    """The columns, their value converters and the two INSERT statements, built once per
-    connection wrapper (one per alias and thread), not on every prediction.
-
-    Converters: JSON via ``connection.ops.adapt_json_value``, dates and UUIDs via the
-    field's ``get_db_prep_save``; str, int, float and None need none."""
-    fields = [f for f in Prediction._meta.concrete_fields if not f.primary_key]
-    converters = []
-    for f in fields:
-        if isinstance(f, models.JSONField):
-            converters.append(
-                lambda v, encoder=f.encoder, adapt=db.ops.adapt_json_value: (
-                    None if v is None else adapt(v, encoder)
-                )
-            )
-        elif isinstance(f, _PLAIN_FIELDS):
-            converters.append(None)
-        else:
-            converters.append(lambda v, f=f: None if v is None else f.get_db_prep_save(v, db))
-    quote = db.ops.quote_name
-    # Only the model's own table and column names are formatted in; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(Prediction._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    return _InsertPlan(
-        names=tuple(f.attname for f in fields),
-        defaults=tuple(f.get_default() for f in fields),
-        converters=tuple(converters),
-        sql=sql,
-        sql_returning_pk=f"{sql} RETURNING {quote(Prediction._meta.pk.column)}",
-    )
-
-
-def predictions_insert(rows: list[dict], *, returning_pk: bool = False) -> int | None:
-    """Insert ``Prediction`` rows given as ``{attname: value}`` (a ``Prediction``'s
-    ``__dict__`` will do; a missing attname takes the field's default; ``created_at`` must
-    be set, since ``auto_now_add`` acts in ``Model.save`` which this skips). Call inside
-    ``transaction.atomic()``, or for one row ``studentperf.db.write_transaction()``.
-
-    Many rows go in with ``executemany``, in order; with ``returning_pk`` one row goes in
-    with ``INSERT … RETURNING`` (SQLite ≥ 3.35, PostgreSQL) and its pk is returned.
-
-    This is ``Model.save`` / ``bulk_create`` without the query compiler's per-value work
-    (27 values a row through ``prepare_value`` and ``field_as_sql``): that was 4.4 of the
-    5.7 s 10,000 batch rows took to store, minutes for 100,000 simulated rows, and a fifth
-    of a single prediction request. Values go through the same field methods; constraints
-    stay in the database.
-    """
-    db = connections[DEFAULT_DB_ALIAS]  # resolved once: the proxy costs a lookup per use
-    plan = _insert_plan(db)
-    named = list(zip(plan.names, plan.defaults, strict=True))
-    params = [
-        [
-            value if convert is None else convert(value)
-            for convert, value in zip(
-                plan.converters, (row.get(n, default) for n, default in named), strict=True
-            )
-        ]
-        for row in rows
-    ]
-    with db.cursor() as cursor:
-        if returning_pk:
-            (values,) = params
-            cursor.execute(plan.sql_returning_pk, values)
-            return cursor.fetchone()[0]
-        for start in range(0, len(params), 5000):
-            cursor.executemany(plan.sql, params[start : start + 5000])
-    return None
-
-
-def _insert_predictions(predictions: list[Prediction], *, batch_id: uuid.UUID) -> None:
-    """Insert new predictions of one batch (``predictions_insert``); set their pk and
-    created_at. Call inside a transaction. The pks are read back with one query on
-    ``(batch_id, batch_row)``, which is unique."""
-    now = timezone.now()
-    for p in predictions:
-        p.created_at = now
-    predictions_insert([p.__dict__ for p in predictions])
-    pks = list(
-        Prediction.objects.filter(batch_id=batch_id)
-        .order_by("batch_row")
-        .values_list("pk", flat=True)
-    )
-    for p, pk in zip(predictions, pks, strict=True):
-        p.pk = pk
-        p._state.adding, p._state.db = False, DEFAULT_DB_ALIAS
 
 
 def _fill_scores(predictions, valid, scores, model_version_id, latency_ms) -> None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from ml import artifact, schema, synth
 from predictor.errors import NoModelError
 from predictor.models import ModelVersion, Prediction
-from predictor.predictions.services import predictions_insert, score_columns
+from predictor.predictions.services import BULK_CREATE_BATCH_SIZE, score_columns
 
 CHANNEL_SHARES = {"api": 0.5, "form": 0.3, "batch": 0.2}
 REJECTION_RATE = {"api": 0.05, "form": 0.08, "batch": 0.03}
@@ -150,10 +150,10 @@ def traffic_simulate(
                         created[i] + timedelta(days=float(recorded_after[i])), end
                     ),
                 )
-        objects.append(row)
+        objects.append(Prediction(**row))
 
     with transaction.atomic():
-        predictions_insert(objects)
+        Prediction.objects.bulk_create(objects, batch_size=BULK_CREATE_BATCH_SIZE)
     return {
         "rows": rows,
         "ok": int(ok.sum()),

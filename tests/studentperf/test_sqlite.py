@@ -1,4 +1,4 @@
-"""The SQLite connection's settings (studentperf.settings, studentperf.sqlite3)."""
+"""The SQLite connection's settings (studentperf.settings), on Django's own backend."""
 
 import pytest
 from django.db import connection
@@ -34,10 +34,10 @@ def test_the_log_is_copied_into_the_database_every_4000_pages(sqlite):
 @pytest.fixture
 def locked_database(sqlite, tmp_path):
     """A SQLite file whose write lock another connection holds, and a connection of our
-    backend to it that gives up after 0.2 s."""
+    Django backend to it that gives up after 0.2 s."""
     import sqlite3
 
-    from studentperf.sqlite3.base import DatabaseWrapper
+    from django.db.backends.sqlite3.base import DatabaseWrapper
 
     path = tmp_path / "locked.sqlite3"
     holder = sqlite3.connect(path, isolation_level=None)
