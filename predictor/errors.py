@@ -1,4 +1,7 @@
-"""The app's one exception type, with the HTTP status each case maps to."""
+"""The app's one exception type, with the HTTP status each case maps to, and how a
+``{field: messages}`` error reads as one line."""
+
+from ml import schema
 
 
 class ServiceError(Exception):
@@ -65,3 +68,27 @@ class LengthRequiredError(ServiceError):
 
     status_code = 411
     code = "length_required"
+
+
+# The key of a raw payload stored cut short (predictions.services.bounded_payload).
+TRUNCATED_PAYLOAD = "truncated_json"
+
+
+def error_message(messages) -> str:
+    """One field's ``message`` or ``[messages]`` (DRF's shape) as one string."""
+    if isinstance(messages, list | tuple):
+        return " ".join(map(str, messages))
+    return str(messages)
+
+
+def error_text(errors, *, labels: bool = False) -> str:
+    """``{field: message or [messages]}`` as one line: ``"reading_score must be ...; ..."``,
+    or with ``labels`` for a page: ``"Reading score: must be ...; ..."``."""
+
+    def lead(name: str) -> str:
+        if not labels:
+            return f"{name} "
+        feature = schema.FEATURES_BY_NAME.get(name)
+        return f"{feature.label if feature else name.capitalize()}: "
+
+    return "; ".join(lead(name) + error_message(m) for name, m in (errors or {}).items())

@@ -20,6 +20,8 @@ import uuid
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The model version that scored in this request, set by whatever serves models.
+model_version_var: ContextVar[int | None] = ContextVar("model_version", default=None)
 
 _VALID_INCOMING_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 logger = logging.getLogger("studentperf.request")
@@ -48,13 +50,12 @@ class RequestLogMiddleware:
     def __call__(self, request):
         # Imported here: middleware is built before URLconf import finishes, and
         # serving pulls in the models.
-        from predictor.registry import serving
 
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID_INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         id_token = request_id_var.set(request_id)
-        version_token = serving.served_version.set(None)
+        version_token = model_version_var.set(None)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -68,7 +69,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 3),
             }
-            version = serving.served_version.get()
+            version = model_version_var.get()
             if version is not None:
                 fields["model_version"] = version
             logger.info(
@@ -81,5 +82,5 @@ class RequestLogMiddleware:
             )
             return response
         finally:
-            serving.served_version.reset(version_token)
+            model_version_var.reset(version_token)
             request_id_var.reset(id_token)

@@ -2,6 +2,13 @@
 artifacts and audit events) and the predictions (every attempt, and the batches)."""
 
 from predictor.models.predictions import Batch, OwnedQuerySet, Prediction
-from predictor.models.registry import ModelVersion, ModelVersionEvent
+from predictor.models.registry import ModelArtifact, ModelVersion, ModelVersionEvent
 
-__all__ = ["Batch", "ModelVersion", "ModelVersionEvent", "OwnedQuerySet", "Prediction"]
+__all__ = [
+    "Batch",
+    "ModelArtifact",
+    "ModelVersion",
+    "ModelVersionEvent",
+    "OwnedQuerySet",
+    "Prediction",
+]

@@ -13,7 +13,8 @@ class ModelVersionQuerySet(models.QuerySet):
 
 
 class ModelVersion(models.Model):
-    """One trained model: its artifact, how it was chosen and how well it scored.
+    """One trained model: how it was chosen and how well it scored (its bytes are in
+    ``ModelArtifact``, whose sha256 and size are kept here).
 
     At most one row has status ``production`` (a partial unique constraint).
     ``metrics`` holds ``test_r2``, ``test_mae``, ``test_rmse``, ``cv_r2_mean``,
@@ -41,14 +42,10 @@ class ModelVersion(models.Model):
     data_source = models.CharField(max_length=500, blank=True)
     data_report = models.JSONField(default=dict)
     rows = models.JSONField(default=dict, help_text="row counts: total, train, test")
-    train_row_hashes = models.JSONField(
-        default=list, help_text="ml.data.row_hashes of the training rows (promotion gate)"
-    )
     seed = models.IntegerField(default=42)
     quick = models.BooleanField(default=False)
     library_versions = models.JSONField(default=dict)
     training_seconds = models.FloatField(default=0)
-    artifact = models.BinaryField()
     artifact_sha256 = models.CharField(max_length=64)
     artifact_bytes = models.PositiveIntegerField(default=0)
 
@@ -66,6 +63,23 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version} {self.name} ({self.status})"
+
+
+class ModelArtifact(models.Model):
+    """A version's fitted model as bytes (``ml.artifact``) and the hashes of its training
+    rows: the megabytes of a version, in a table of their own so that listing, joining
+    or auditing versions never reads them. Read by ``registry.serving`` alone."""
+
+    model_version = models.OneToOneField(
+        ModelVersion, on_delete=models.CASCADE, primary_key=True, related_name="artifact"
+    )
+    data = models.BinaryField(help_text="ml.artifact bytes; sha256 in ModelVersion")
+    train_row_hashes = models.JSONField(
+        default=list, help_text="ml.data.row_hashes of the training rows (promotion gate)"
+    )
+
+    def __str__(self) -> str:
+        return f"artifact of v{self.model_version.version}"
 
 
 class ModelVersionEvent(models.Model):

@@ -104,7 +104,7 @@ def report(*, window: Window) -> dict:
     "drift", "prediction_drift", "versions", "history", "alerts"}``; each part is
     documented on the function that builds it.
     """
-    production = ModelVersion.objects.production().defer("artifact", "train_row_hashes").first()
+    production = ModelVersion.objects.production().first()
     versions = model_versions(window=window)
     counted = volume(window=window)
     totals = traffic(volume=counted)

@@ -10,6 +10,7 @@ import csv
 from collections.abc import Iterable, Iterator
 
 from ml import schema
+from predictor.errors import TRUNCATED_PAYLOAD, error_text
 from predictor.models import Batch, Prediction
 
 BATCH_RESULT_COLUMNS = ("predicted_math_score", "interval_low", "interval_high", "status", "error")
@@ -54,28 +55,6 @@ def _points(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def error_message(messages) -> str:
-    """One field's ``message`` or ``[messages]`` (DRF's shape) as one string."""
-    if isinstance(messages, list | tuple):
-        return " ".join(map(str, messages))
-    return str(messages)
-
-
-def error_text(errors, *, labels: bool = False) -> str:
-    """``{field: message or [messages]}`` as one line: ``"reading_score must be ...; ..."``,
-    or with ``labels`` for a page: ``"Reading score: must be ...; ..."``."""
-
-    def lead(name: str) -> str:
-        if not labels:
-            return f"{name} "
-        feature = schema.FEATURES_BY_NAME.get(name)
-        return f"{feature.label if feature else name.capitalize()}: "
-
-    return "; ".join(lead(name) + error_message(m) for name, m in (errors or {}).items())
-
-
-# The key of a raw payload stored cut short (services.bounded_payload).
-TRUNCATED_PAYLOAD = "truncated_json"
 _ECHOED_FIELDS = frozenset((*schema.FEATURE_NAMES, "reference"))
 
 

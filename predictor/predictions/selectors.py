@@ -10,25 +10,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ml import schema
-from ml.predict import what_if
-from predictor.errors import ServiceError
-from predictor.models import Batch, ModelVersion, Prediction
+from predictor.models import Batch, Prediction
 from predictor.predictions import explanations
-from predictor.registry import serving
-
-# What a list of predictions never shows of their model version (the pickled model, the
-# training row hashes, the drift reference...): joined into every row, these made a
-# 20,000-row history export take 5 s. A page that needs one loads it on first use.
-_VERSION_BULK_FIELDS = (
-    "artifact",
-    "train_row_hashes",
-    "reference_profile",
-    "leaderboard",
-    "subgroup_errors",
-    "data_report",
-    "library_versions",
-    "params",
-)
 
 
 def prediction_list(
@@ -51,11 +34,7 @@ def prediction_list(
     a version number (``3`` for v3); ``reference`` matches any part, ignoring case;
     ``batch`` is a batch id.
     """
-    rows = (
-        Prediction.objects.visible_to(user, session_key)
-        .select_related("model_version")
-        .defer(*(f"model_version__{name}" for name in _VERSION_BULK_FIELDS))
-    )
+    rows = Prediction.objects.visible_to(user, session_key).select_related("model_version")
     # Day bounds as datetimes, not a __date lookup, so an index led by created_at
     # (prediction_volume_idx) still serves.
     if date_from:
@@ -121,9 +100,9 @@ def batch_predictions(*, batch: Batch) -> QuerySet[Prediction]:
 class PredictionResult:
     """What the result page shows about one prediction.
 
-    ``what_if`` is computed by ``what_if_version`` (the version that made the
-    prediction, production or not); ``what_if_error`` says why it is empty when that
-    version cannot be loaded. ``production_version`` is the version serving now, if any.
+    ``what_if`` (filled by ``services.prediction_what_if``) is scored by
+    ``what_if_version``, the version that made the prediction when it is the one serving;
+    ``what_if_error`` says why it is empty otherwise.
     """
 
     prediction: Prediction
@@ -133,7 +112,6 @@ class PredictionResult:
     what_if: list[explanations.WhatIfLine] = field(default_factory=list)
     what_if_version: int | None = None
     what_if_error: str = ""
-    production_version: int | None = None
 
     @property
     def model_figure(self) -> float | None:
@@ -152,12 +130,8 @@ class PredictionResult:
 
 
 def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionResult | None:
-    """One visible prediction with its reasons, range bar and what-if answers, or ``None``.
-
-    The what-if is scored by the prediction's own model version (loaded through
-    ``serving.version_model``), so its answers agree with the prediction beside them
-    even after another version was promoted.
-    """
+    """One visible prediction with its reasons and range bar, or ``None``. The what-if
+    answers are scored by ``services.prediction_what_if``, not here."""
     prediction = prediction_get(pk=pk, user=user, session_key=session_key)
     if prediction is None:
         return None
@@ -183,13 +157,4 @@ def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionRe
     result.range_bar = explanations.range_bar(
         prediction.predicted_math_score, prediction.interval_low, prediction.interval_high
     )
-    production = ModelVersion.objects.production().values_list("version", flat=True).first()
-    result.production_version = production
-    try:
-        served = serving.version_model(model_version_id=prediction.model_version_id)
-    except ServiceError as exc:
-        result.what_if_error = exc.message
-        return result
-    result.what_if_version = served.version
-    result.what_if = explanations.what_if_lines(what_if(served.model, features))
     return result

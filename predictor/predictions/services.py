@@ -18,14 +18,18 @@ from django.utils import timezone
 from ml import schema
 from ml.data import OutcomeRow, rejection_reason, validate_rows
 from ml.errors import DataError
-from ml.predict import records_frame
+from ml.predict import records_frame, what_if
 from predictor.errors import (
+    TRUNCATED_PAYLOAD,
     NotScoredError,
     ScoringError,
     ServiceError,
+    error_message,
+    error_text,
 )
 from predictor.models import Batch, Prediction
-from predictor.predictions.exports import TRUNCATED_PAYLOAD, error_message, error_text
+from predictor.predictions import explanations
+from predictor.predictions.selectors import PredictionResult
 from predictor.registry import serving
 
 logger = logging.getLogger(__name__)
@@ -149,8 +153,40 @@ def prediction_create(
         **stored,
     )
     # The served row, so serializing the answer needs no query for the version.
-    prediction.model_version = served.row
+    prediction.model_version = served.model_version
     return prediction
+
+
+def prediction_what_if(*, result: PredictionResult) -> PredictionResult:
+    """Fill ``result``'s what-if answers (changeable facts changed one at a time), scored
+    by the model serving now when it is the version that made the prediction.
+
+    A page about an older prediction never loads its former model (a process holds only
+    the production one); it says which version would answer instead. Never raises.
+    """
+    prediction = result.prediction
+    if prediction.status != Prediction.Status.OK:
+        return result
+    try:
+        served = serving.active_model()
+    except ServiceError as exc:
+        result.what_if_error = exc.message
+        return result
+    if served.model_version_id != prediction.model_version_id:
+        result.what_if_error = (
+            f"this prediction was made by model v{prediction.model_version.version}, and "
+            f"v{served.version} serves now; score the student again to see what would change"
+        )
+        return result
+    try:
+        changes = what_if(served.model, prediction.features)
+    except Exception:
+        logger.exception("what-if failed for prediction %s", prediction.pk)
+        result.what_if_error = "the model could not score the changes"
+        return result
+    result.what_if_version = served.version
+    result.what_if = explanations.what_if_lines(changes)
+    return result
 
 
 def prediction_reject(

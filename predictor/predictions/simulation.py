@@ -17,10 +17,11 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from ml import artifact, schema, synth
+from ml import schema, synth
 from predictor.errors import NoModelError
 from predictor.models import ModelVersion, Prediction
 from predictor.predictions.services import BULK_CREATE_BATCH_SIZE, score_columns
+from predictor.registry import serving
 
 CHANNEL_SHARES = {"api": 0.5, "form": 0.3, "batch": 0.2}
 REJECTION_RATE = {"api": 0.05, "form": 0.08, "batch": 0.03}
@@ -79,7 +80,7 @@ def traffic_simulate(
     version = model_version or ModelVersion.objects.production().first()
     if version is None:
         raise NoModelError()
-    model = artifact.loads(bytes(version.artifact), version.artifact_sha256)
+    model = serving.load(version.pk).model
     rng = np.random.default_rng(seed)
     end = end or timezone.now()
     start = end - timedelta(days=days)

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml import schema
-from predictor.errors import ServiceError
+from predictor.errors import ServiceError, error_text
 from predictor.models import Prediction
 from predictor.predictions import exports, selectors, services, uploads
 from predictor.predictions.forms import (
@@ -98,10 +98,11 @@ def prediction_detail(request, pk: int):
     result = selectors.prediction_result(pk=pk, user=request.user, session_key=session_key(request))
     if result is None:
         raise Http404("no such prediction")
+    services.prediction_what_if(result=result)
     return render(
         request,
         "predictor/prediction_detail.html",
-        {"result": result, "error_text": exports.error_text(result.prediction.errors, labels=True)},
+        {"result": result, "error_text": error_text(result.prediction.errors, labels=True)},
     )
 
 

@@ -118,10 +118,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
     # Everything shown is read-only: versions change only through promote / roll back.
     readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
 
-    def get_queryset(self, request):
-        # The artifact and the training-row hashes run to megabytes; no page shows them.
-        return super().get_queryset(request).defer("artifact", "train_row_hashes")
-
     def has_add_permission(self, request):
         return False
 
@@ -282,19 +278,7 @@ class ModelVersionEventAdmin(admin.ModelAdmin):
     list_select_related = ("actor",)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("model_version", "previous_production")
-            .defer(
-                "model_version__artifact",
-                "model_version__train_row_hashes",
-                "model_version__reference_profile",
-                "previous_production__artifact",
-                "previous_production__train_row_hashes",
-                "previous_production__reference_profile",
-            )
-        )
+        return super().get_queryset(request).select_related("model_version", "previous_production")
 
     def has_add_permission(self, request):
         return False

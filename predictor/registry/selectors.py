@@ -14,8 +14,8 @@ from predictor.registry import cards
 
 
 def model_version_list() -> QuerySet[ModelVersion]:
-    """Model versions, newest first, without loading artifact bytes."""
-    return ModelVersion.objects.defer("artifact", "reference_profile", "train_row_hashes")
+    """Model versions, newest first (their artifacts are in a table of their own)."""
+    return ModelVersion.objects.all()
 
 
 def model_version_get(*, version: int) -> ModelVersion | None:
@@ -55,8 +55,8 @@ def model_version_card(*, version: int) -> ModelVersionCard | None:
 
 
 def production_version() -> ModelVersion | None:
-    """The version in production (artifact bytes not loaded), or ``None``."""
-    return ModelVersion.objects.production().defer("artifact").first()
+    """The version in production, or ``None``."""
+    return ModelVersion.objects.production().first()
 
 
 def model_version_events(*, model_version: ModelVersion) -> QuerySet[ModelVersionEvent]:
@@ -93,7 +93,6 @@ def rollback_target(*, current: ModelVersion) -> ModelVersion | None:
             previous_production__isnull=False,
         )
         .select_related("previous_production")
-        .defer("previous_production__artifact", "previous_production__train_row_hashes")
         .first()
     )
     return event.previous_production if event else None

@@ -9,13 +9,13 @@ from django.db.models import Max
 
 from ml import artifact
 from ml.data import row_hashes
-from ml.errors import ArtifactError
 from ml.train import TrainingResult, regression_metrics
 from predictor.errors import (
     LifecycleError,
     NoModelError,
+    ServiceError,
 )
-from predictor.models import ModelVersion, ModelVersionEvent
+from predictor.models import ModelArtifact, ModelVersion, ModelVersionEvent
 from predictor.registry import serving
 from predictor.registry.selectors import rollback_target
 
@@ -36,10 +36,12 @@ def promotion_decision(result: TrainingResult) -> tuple[bool, str]:
     if current is None:
         return True, "no version was in production"
     try:
-        rival = artifact.loads(bytes(current.artifact), current.artifact_sha256)
-    except ArtifactError as exc:
-        return True, f"production v{current.version} cannot be loaded ({exc})"
-    seen = set(current.train_row_hashes or [])
+        rival = serving.load(current.pk).model
+    except ServiceError as exc:
+        return True, f"production v{current.version} cannot be loaded ({exc.message})"
+    seen = set(
+        ModelArtifact.objects.filter(pk=current.pk).values_list("train_row_hashes", flat=True).get()
+    )
     holdout = result.holdout
     unseen = [h not in seen for h in row_hashes(holdout)]
     holdout = holdout[unseen]
@@ -102,14 +104,15 @@ def model_version_register(
             data_source=data_source[:500],
             data_report=data_report or {},
             rows=result.rows,
-            train_row_hashes=result.train_row_hashes,
             seed=result.seed,
             quick=result.quick,
             library_versions=result.library_versions,
             training_seconds=result.training_seconds,
-            artifact=data,
             artifact_sha256=digest,
             artifact_bytes=len(data),
+        )
+        ModelArtifact.objects.create(
+            model_version=version, data=data, train_row_hashes=result.train_row_hashes
         )
         ModelVersionEvent.objects.create(
             action=ModelVersionEvent.Action.REGISTER,

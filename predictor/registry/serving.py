@@ -1,66 +1,93 @@
-"""The one place that loads the production model: lazily, cached per process.
+"""The one place that loads a model: ``load`` reads and verifies a version's artifact,
+``active_model`` keeps the production version's, lazily, cached per process.
 
 ``active_model()`` returns the cached model and, at most every
 ``SERVING_REFRESH_SECONDS``, asks the database which version is in production (one
-indexed query on two small columns). When that changed, it loads the new artifact, so a
+indexed query on small columns). When that changed, it loads the new artifact, so a
 promotion reaches every web process on every host within a few seconds, with no restart
-and no shared disk.
+and no shared disk. Only the production model is held: a process never keeps a former
+version's model in memory.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from ml import artifact
-from ml.errors import ArtifactError
 from ml.predict import FittedModel
 from predictor.errors import ModelUnavailableError, NoModelError
-from predictor.models import ModelVersion
+from predictor.models import ModelArtifact, ModelVersion
+from studentperf.requestlog import model_version_var
 
 
 @dataclass(frozen=True)
 class ServedModel:
-    """The production model of this process: its row's id, version number and sha256, and
-    ``row``, its ModelVersion with only ``id`` and ``version`` loaded (other fields load on
-    access), so that a new Prediction can point at it without fetching the artifact."""
+    """A loaded model and the version it belongs to. ``model_version`` has only ``id``
+    and ``version`` loaded (other fields load on access), so that a new Prediction can
+    point at it without a query."""
 
     model_version_id: int
     version: int
     artifact_sha256: str
     model: FittedModel
-    row: ModelVersion
+    model_version: ModelVersion
 
-
-# The version this request was scored with, for the request's log line
-# (``studentperf.requestlog`` resets it at the start of every request).
-served_version: ContextVar[int | None] = ContextVar("served_version", default=None)
 
 _lock = threading.Lock()
 _served: ServedModel | None = None
 _checked_at = float("-inf")
-# Versions no longer in production, loaded to explain their own old predictions; a couple
-# are enough (pages about old predictions are rare) and each holds a whole model.
-_former: OrderedDict[int, ServedModel] = OrderedDict()
-FORMER_CACHE_SIZE = 2
+
+
+def load(model_version_id: int) -> ServedModel:
+    """Read, verify and unpickle one version's artifact (``ml.artifact.loads``).
+
+    Raises ``NoModelError`` when the version or its artifact no longer exists and
+    ``ModelUnavailableError`` for anything that stops it loading: a hash mismatch, other
+    library versions, bytes that do not unpickle, a pickle naming a module that no
+    longer exists. Never anything else, so callers can fall back.
+    """
+    row = ModelVersion.objects.only("id", "version", "artifact_sha256").filter(pk=model_version_id)
+    model_version = row.first()
+    if model_version is None:
+        raise NoModelError(f"model version {model_version_id} no longer exists")
+    data = ModelArtifact.objects.filter(pk=model_version_id).values_list("data", flat=True).first()
+    if data is None:
+        raise NoModelError(f"model v{model_version.version} has no stored artifact")
+    try:
+        model = artifact.loads(bytes(data), model_version.artifact_sha256)
+    except Exception as exc:
+        # ArtifactError for the checks ml.artifact makes; unpickling a damaged or
+        # outdated pickle can raise almost anything (ModuleNotFoundError, EOFError...).
+        detail = str(exc) or type(exc).__name__
+        raise ModelUnavailableError(
+            f"model v{model_version.version} cannot be served: {detail}"
+        ) from exc
+    return ServedModel(
+        model_version.pk, model_version.version, model_version.artifact_sha256, model, model_version
+    )
 
 
 def active_model() -> ServedModel:
     """The production model, loading or swapping it when the database says so.
 
     Raises ``NoModelError`` when no version is in production and
-    ``ModelUnavailableError`` when its artifact fails verification.
+    ``ModelUnavailableError`` when its artifact cannot be loaded.
     """
     served = _served
     if served is None or time.monotonic() - _checked_at >= settings.SERVING_REFRESH_SECONDS:
         served = _refresh()
-    served_version.set(served.version)
+    model_version_var.set(served.version)
     return served
+
+
+def current() -> ServedModel | None:
+    """The model this process serves now, without asking the database or loading one
+    (``None`` when it has none): for pages that may show it but must not wait for it."""
+    return _served
 
 
 def _refresh() -> ServedModel:
@@ -71,66 +98,21 @@ def _refresh() -> ServedModel:
             and time.monotonic() - _checked_at < settings.SERVING_REFRESH_SECONDS
         ):
             return _served
-        current = (
+        production = (
             ModelVersion.objects.production().values("id", "version", "artifact_sha256").first()
         )
-        if current is None:
+        if production is None:
             _served = None
             raise NoModelError()
         if (
             _served is None
-            or _served.artifact_sha256 != current["artifact_sha256"]
-            or (_served.model_version_id != current["id"])
+            or _served.artifact_sha256 != production["artifact_sha256"]
+            or _served.model_version_id != production["id"]
         ):
-            _served = _load(current)
+            _served = None  # the old model is freed before the new one is read
+            _served = load(production["id"])
         _checked_at = time.monotonic()
         return _served
-
-
-def version_model(*, model_version_id: int) -> ServedModel:
-    """The model of one version, in production or not (to explain its own predictions).
-
-    The production version comes from ``active_model()``; any other is loaded once and
-    kept in a small per-process cache. Raises ``NoModelError`` when the version no longer
-    exists and ``ModelUnavailableError`` when its artifact fails verification.
-    """
-    try:
-        served = active_model()
-    except (NoModelError, ModelUnavailableError):
-        # A broken or missing production model must not stop an old version explaining itself.
-        served = None
-    if served is not None and served.model_version_id == model_version_id:
-        return served
-    with _lock:
-        cached = _former.get(model_version_id)
-        if cached is not None:
-            _former.move_to_end(model_version_id)
-            return cached
-    row = (
-        ModelVersion.objects.filter(pk=model_version_id)
-        .values("id", "version", "artifact_sha256")
-        .first()
-    )
-    if row is None:
-        raise NoModelError(f"model version {model_version_id} no longer exists")
-    loaded = _load(row)
-    with _lock:
-        _former[model_version_id] = loaded
-        while len(_former) > FORMER_CACHE_SIZE:
-            _former.popitem(last=False)
-    return loaded
-
-
-def _load(current: dict) -> ServedModel:
-    data = ModelVersion.objects.values_list("artifact", flat=True).get(pk=current["id"])
-    try:
-        model = artifact.loads(bytes(data), current["artifact_sha256"])
-    except ArtifactError as exc:
-        raise ModelUnavailableError(
-            f"model v{current['version']} cannot be served: {exc}"
-        ) from None
-    row = ModelVersion.objects.only("id", "version").get(pk=current["id"])
-    return ServedModel(current["id"], current["version"], current["artifact_sha256"], model, row)
 
 
 def reset() -> None:
@@ -139,4 +121,3 @@ def reset() -> None:
     with _lock:
         _served = None
         _checked_at = float("-inf")
-        _former.clear()

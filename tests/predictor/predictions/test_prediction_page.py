@@ -12,7 +12,7 @@ from django.test import Client
 from ml.predict import records_frame
 from predictor.models import Prediction
 from predictor.predictions import explanations
-from predictor.registry import cards
+from predictor.registry import cards, serving
 from predictor.registry.services import model_version_promote, model_version_register
 from tests.factories import LOWEST_STUDENT, STUDENT
 
@@ -104,19 +104,24 @@ def test_the_model_version_links_to_its_card(client, production_model):
     assert f'<a href="/models/{version}/">v{version}</a>' in html
 
 
-def test_an_old_prediction_is_explained_by_its_own_version_after_a_promotion(
+def test_an_old_prediction_renders_without_loading_its_former_model(
     client, production_model, trained
 ):
-    """When another version is in production, the what-if still comes from the version
-    that made the prediction, and the page says which one is serving now."""
+    """After a promotion, an older prediction's page keeps its score, range and reasons,
+    loads no former model (the process holds only the production one), and says which
+    version serves now instead of a what-if from another model."""
     prediction, _ = predict(client)
     newer, _, _ = model_version_register(
         result=replace(trained, seed=1), promote=False, actor_label="tests"
     )
     model_version_promote(model_version=newer, actor_label="tests")
-    words = text_of(client.get(f"/predictions/{prediction.pk}/").content.decode())
-    assert f"Answered by model v{production_model.version}, the version that made" in words
-    assert f"v{newer.version} is in production now" in words
+    serving.reset()
+    response = client.get(f"/predictions/{prediction.pk}/")
+    assert response.status_code == 200
+    words = text_of(response.content.decode())
+    assert f"made by model v{production_model.version}, and v{newer.version} serves now" in words
+    assert f"{prediction.predicted_math_score:.0f}" in words
+    assert serving.current().version == newer.version
 
 
 def test_someone_elses_prediction_is_a_404(client, production_model):

@@ -64,7 +64,7 @@ def test_it_compares_only_on_rows_production_was_not_fitted_on(db, students, pro
     """A rival split of the same data holds out rows production trained on; those are
     left out of the comparison."""
     rival = train(students, seed=7, quick=True, candidates=["ridge"], n_jobs=1)
-    seen = set(production_model.train_row_hashes)
+    seen = set(production_model.artifact.train_row_hashes)
     unseen = sum(h not in seen for h in row_hashes(rival.holdout))
     assert 0 < unseen < len(rival.holdout)
     _, _, reason = model_version_register(result=rival, actor_label="tests")

@@ -3,7 +3,7 @@
 import pytest
 
 from predictor.errors import ModelUnavailableError, NoModelError
-from predictor.models import ModelVersion
+from predictor.models import ModelArtifact, ModelVersion
 from predictor.registry import serving
 from predictor.registry.services import model_version_promote, model_version_register
 
@@ -34,8 +34,8 @@ def test_it_notices_a_promotion_after_the_refresh_interval(production_model, tra
 
 def test_it_refuses_to_serve_a_tampered_artifact(production_model):
     """An artifact whose bytes no longer match its sha256 gives a 503-class error."""
-    data = bytes(production_model.artifact)
-    ModelVersion.objects.filter(pk=production_model.pk).update(artifact=data[:-1] + b"x")
+    data = bytes(production_model.artifact.data)
+    ModelArtifact.objects.filter(pk=production_model.pk).update(data=data[:-1] + b"x")
     with pytest.raises(ModelUnavailableError, match="hash mismatch"):
         serving.active_model()
 

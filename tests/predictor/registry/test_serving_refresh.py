@@ -29,10 +29,11 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from ml.train import train
-from predictor.models import ModelVersion, ModelVersionEvent
+from predictor.models import ModelArtifact, ModelVersion, ModelVersionEvent
 with connection.schema_editor() as editor:
-    for model in (ContentType, Permission, Group, User, ModelVersion, ModelVersionEvent):
+    for model in (ContentType, Permission, Group, User, ModelVersion, ModelArtifact):
         editor.create_model(model)
+    editor.create_model(ModelVersionEvent)
 from predictor.registry.services import model_version_promote, model_version_register
 from tests.factories import make_students
 result = train(make_students(120, seed=1), seed=0, quick=True, candidates=["ridge"], n_jobs=1)

@@ -32,7 +32,7 @@ def test_it_trains_registers_and_promotes_the_first_version(db, csv_path):
     assert "promoted to production" in output
     assert version.rows == {"total": 150, "train": 120, "test": 30}
     assert version.data_report["rows_kept"] == 150
-    assert len(bytes(version.artifact)) == version.artifact_bytes
+    assert len(bytes(version.artifact.data)) == version.artifact_bytes
     assert list(
         ModelVersionEvent.objects.filter(model_version=version).values_list("action", flat=True)
     ) == ["promote", "register"]

@@ -1,0 +1,59 @@
+"""Upgrading a database that has rows in place: the artifact bytes and training-row
+hashes move to their own table (0007) and back, the cache table appears (0006)."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("predictor", "0004_prediction_indexes_led_by_others")]
+AFTER = [("predictor", "0007_modelartifact")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_artifacts_move_to_their_own_table_and_back_with_rows_in_place():
+    apps = migrate(BEFORE)
+    ModelVersion = apps.get_model("predictor", "ModelVersion")
+    Prediction = apps.get_model("predictor", "Prediction")
+    old = ModelVersion.objects.create(
+        version=1,
+        status="production",
+        name="ridge",
+        algorithm="Ridge",
+        data_fingerprint="f" * 64,
+        artifact=b"bytes of v1",
+        artifact_sha256="a" * 64,
+        artifact_bytes=11,
+        train_row_hashes=["h1", "h2"],
+    )
+    Prediction.objects.create(
+        channel="api", status="ok", predicted_math_score=70.0, model_version=old
+    )
+    try:
+        apps = migrate(AFTER)
+        ModelArtifact = apps.get_model("predictor", "ModelArtifact")
+        stored = ModelArtifact.objects.get(pk=old.pk)
+        assert bytes(stored.data) == b"bytes of v1"
+        assert stored.train_row_hashes == ["h1", "h2"]
+        moved = apps.get_model("predictor", "ModelVersion").objects.get(pk=old.pk)
+        assert moved.status == "production" and moved.artifact_sha256 == "a" * 64
+        assert apps.get_model("predictor", "Prediction").objects.get().model_version_id == old.pk
+        assert "django_cache" in connection.introspection.table_names()
+
+        apps = migrate(BEFORE)
+        back = apps.get_model("predictor", "ModelVersion").objects.get(pk=old.pk)
+        assert bytes(back.artifact) == b"bytes of v1"
+        assert back.train_row_hashes == ["h1", "h2"]
+    finally:
+        migrate(executor_leaf_nodes())
+
+
+def executor_leaf_nodes():
+    executor = MigrationExecutor(connection)
+    return executor.loader.graph.leaf_nodes()
