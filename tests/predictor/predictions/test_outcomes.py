@@ -89,13 +89,14 @@ def test_the_result_page_form_records_the_score(client, alice, production_model)
 
 
 def test_the_result_page_form_explains_a_bad_score(client, alice, production_model):
-    """A score of 150 is refused with the rule, and nothing is stored."""
+    """A score of 150 is refused with the rule, worded as on every channel, and nothing is
+    stored."""
     client.force_login(alice)
     prediction = make_prediction(owner=alice, model_version=production_model)
     response = client.post(
         f"/predictions/{prediction.pk}/outcome/", {"actual_math_score": "150"}, follow=True
     )
-    assert "less than or equal to 100" in response.content.decode()
+    assert "Actual math score: must be between 0 and 100" in response.content.decode()
     prediction.refresh_from_db()
     assert prediction.actual_math_score is None
 
