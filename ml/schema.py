@@ -2,6 +2,12 @@
 
 Category values are those of the public "Students Performance in Exams" data set
 (Kaggle, 1,000 rows). Scores are integers from 0 to 100.
+
+One validator per feature kind (``clean_score``, ``clean_category``, and
+``clean_prediction_id`` for the rows of real scores) gives the verdict on every channel:
+the HTML forms, the API serializers, the CSV/JSON row loader and the outcome inputs call
+it and only it, so a value is accepted (as the same clean value) or refused (with the same
+words, ``InvalidValue``) wherever it arrives.
 """
 
 from __future__ import annotations
