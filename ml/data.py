@@ -13,23 +13,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ml import schema
 from ml.errors import DataError
 
 MIN_ROWS = 50
-
-# A whole number as people type it: ASCII digits, optionally "+", "-" or a ".0" tail.
-SCORE_TEXT = re.compile(r"[+-]?[0-9]{1,6}(\.0*)?")
-# A prediction id as a spreadsheet or a JSON number may write it: "10095" or "10095.0".
-ID_TEXT = re.compile(r"([0-9]{1,18})(?:\.0*)?")
 
 
 @dataclass
@@ -185,50 +178,14 @@ def read_csv_bytes(data: bytes) -> pd.DataFrame:
     return read_csv_text(text)
 
 
-def parse_score(value: object) -> int | None:
-    """An integer score from a cell, or ``None`` when it is empty, not a whole number or NaN.
-
-    ``"72"``, ``" 72 "``, ``72``, ``72.0`` and ``"72.0"`` give 72; ``"72.5"`` and ``"abc"``
-    give None.
-    Range is not checked here.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    text = str(value).strip()
-    # Python's float() and int() also take "1_0", "７２" and "1e2": none is how a person
-    # writes a score, and "1_0" read as 10 would score the wrong student.
-    if not isinstance(value, (float, np.floating)) and not SCORE_TEXT.fullmatch(text):
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    if not np.isfinite(number) or number != int(number):
-        return None
-    return int(number)
-
-
 def cell_error(name: str, raw: object) -> str | None:
-    """The rule one raw value of column ``name`` breaks (``None`` when it is valid).
-
-    Messages name the rule, e.g. ``"must be between 0 and 100"`` or ``"is empty"``.
-    """
-    if raw is None or (isinstance(raw, float) and np.isnan(raw)) or str(raw).strip() == "":
-        return "is empty"
-    feature = schema.FEATURES_BY_NAME.get(name)
-    if feature is not None and feature.is_categorical:
-        if not isinstance(raw, str):  # a JSON true, number or list (a CSV cell is text)
-            return schema.text_error(feature.choices)
-        if schema.normalize_category(raw) not in feature.choices:
-            return schema.choice_error(schema.shown(raw), feature.choices)
-        return None
-    score = parse_score(raw)
-    if score is None:
-        return schema.SCORE_NOT_WHOLE
-    if not schema.SCORE_MIN <= score <= schema.SCORE_MAX:
-        return schema.SCORE_OUT_OF_RANGE
+    """The rule one raw value of column ``name`` breaks (``None`` when it is valid): the
+    message of ``schema.clean_feature``'s ``InvalidValue``, e.g. ``"must be between 0 and
+    100"`` or ``"is empty"``."""
+    try:
+        schema.clean_feature(name, raw)
+    except schema.InvalidValue as exc:
+        return exc.message
     return None
 
 
@@ -247,20 +204,12 @@ def row_errors(row: dict, *, require_target: bool) -> dict[str, str]:
     return errors
 
 
-def clean_value(name: str, raw: object) -> str | int:
-    """The canonical form of a valid raw value: a category's spelling, or a score as ``int``."""
-    feature = schema.FEATURES_BY_NAME.get(name)
-    if feature is not None and feature.is_categorical:
-        return schema.normalize_category(raw)
-    return parse_score(raw)
-
-
 def rejection_reason(name: str, message: str) -> str:
     """A short reason to count rows by, e.g. ``"reading_score out of 0–100"``, from one
     of ``row_errors``' messages."""
     if message.startswith("must be between"):
         return f"{name} out of {schema.SCORE_MIN}–{schema.SCORE_MAX}"
-    if message == "is empty":
+    if message == schema.EMPTY:
         return f"{name} empty"
     if message == schema.SCORE_NOT_WHOLE:
         return f"{name} not a whole number"
@@ -274,7 +223,7 @@ def rejection_reason(name: str, message: str) -> str:
 def clean_row(row: dict, *, require_target: bool) -> dict:
     """Canonical values of a valid row: categories normalised, scores as ``int``."""
     names = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
-    return {name: clean_value(name, row[name]) for name in names}
+    return {name: schema.clean_feature(name, row[name]) for name in names}
 
 
 @dataclass
@@ -331,8 +280,10 @@ def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
             # The type is part of the key because True == 1 and 72.5 != 72 must not share.
             key = (name, type(raw), raw if isinstance(raw, (str, int, float)) else repr(raw))
             if key not in checked:
-                error = cell_error(name, raw)
-                checked[key] = (None if error else clean_value(name, raw), error)
+                try:
+                    checked[key] = (schema.clean_feature(name, raw), None)
+                except schema.InvalidValue as exc:
+                    checked[key] = (None, exc.message)
             value, error = checked[key]
             if error is None:
                 values[name] = value
@@ -476,18 +427,20 @@ def validate_outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
         raise DataError("a column 'prediction_id' (or 'id') or 'reference' is needed")
     rows = []
     for record in frame.to_dict("records"):
-        errors = {}
-        raw_id = str(record.get("prediction_id") or "").strip()
-        reference = str(record.get("reference") or "").strip()
-        plain_id = ID_TEXT.fullmatch(raw_id) if raw_id.isascii() else None
-        prediction_id = int(plain_id.group(1)) if plain_id else None
-        if raw_id and (prediction_id is None or prediction_id < 1):
-            errors["prediction_id"] = "must be a whole number above 0"
-        if not raw_id and not reference:
+        errors, prediction_id, score = {}, None, None
+        raw_reference = record.get("reference")
+        reference = "" if schema.is_blank(raw_reference) else str(raw_reference).strip()
+        raw_id = record.get("prediction_id")
+        if not schema.is_blank(raw_id):
+            try:
+                prediction_id = schema.clean_prediction_id(raw_id)
+            except schema.InvalidValue as exc:
+                errors["prediction_id"] = exc.message
+        elif not reference:
             errors["prediction_id"] = "is empty, and so is reference: give one of them"
-        score_error = cell_error("actual_math_score", record["actual_math_score"])
-        if score_error:
-            errors["actual_math_score"] = score_error
-        score = None if score_error else parse_score(record["actual_math_score"])
+        try:
+            score = schema.clean_score(record["actual_math_score"])
+        except schema.InvalidValue as exc:
+            errors["actual_math_score"] = exc.message
         rows.append(OutcomeRow(prediction_id, reference, score, errors))
     return rows

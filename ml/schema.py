@@ -2,10 +2,18 @@
 
 Category values are those of the public "Students Performance in Exams" data set
 (Kaggle, 1,000 rows). Scores are integers from 0 to 100.
+
+One validator per feature kind (``clean_score``, ``clean_category``, and
+``clean_prediction_id`` for the rows of real scores) gives the verdict on every channel:
+the HTML forms, the API serializers, the CSV/JSON row loader and the outcome inputs call
+it and only it, so a value is accepted (as the same clean value) or refused (with the same
+words, ``InvalidValue``) wherever it arrives.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -146,3 +154,142 @@ def text_error(choices) -> str:
 # The rules a score breaks, worded alike on every channel.
 SCORE_NOT_WHOLE = "must be a whole number"
 SCORE_OUT_OF_RANGE = f"must be between {SCORE_MIN} and {SCORE_MAX}"
+
+
+# The filters' rules (history page and API), worded alike on both.
+NOT_A_DAY = "must be a day of the calendar as YYYY-MM-DD, e.g. 2026-03-01"
+NOT_A_VERSION = "must be a model version number: a whole number from 1"
+NOT_A_BATCH = "must be a batch id, e.g. 1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+
+# The rules an empty value and a prediction id break.
+EMPTY = "is empty"
+ID_NOT_VALID = "must be a whole number above 0"
+
+
+class InvalidValue(ValueError):
+    """A value that breaks one of the schema's rules.
+
+    ``str(exc)`` is the rule in the project's words (``SCORE_NOT_WHOLE``, ``EMPTY``, ...)
+    and ``code`` names it for Django's and DRF's errors: ``"empty"``, ``"invalid"``,
+    ``"out_of_range"``, ``"not_text"`` or ``"invalid_choice"``.
+    """
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# A whole number as people type it: ASCII digits, an optional sign and an optional ".0"
+# tail. Python's int() and float() also read "1_0", "７２", "٣", "1e2" and " 0x10"-like
+# spellings; none is how a person writes a score, and "1_0" read as 10 scores the wrong
+# student.
+_WHOLE_TEXT = re.compile(r"([+-]?)([0-9]+)(?:\.0*)?")
+# A prediction id as a spreadsheet or a JSON number writes it: "10095" or "10095.0".
+_ID_TEXT = re.compile(r"([0-9]+)(?:\.0*)?")
+ID_MAX = 10**18 - 1  # 18 digits: inside every database's 64-bit integer
+
+
+def is_blank(value: object) -> bool:
+    """Whether ``value`` is a missing value: ``None``, text of spaces only, or a float NaN
+    (how pandas writes an empty cell)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _whole_number(value: object) -> int | None:
+    """``value`` as an ``int`` when it is a whole number as ``clean_score`` reads one, else
+    ``None``. A digit string too long to be a score comes back as ``SCORE_MAX + 1`` rather
+    than being converted, so that "9" * 5000 costs nothing."""
+    if isinstance(value, bool):
+        return None  # True == 1 in Python; a JSON true is no score
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        # 1e300 is whole, only far out of range: the caller says so.
+        return int(number) if math.isfinite(number) and number.is_integer() else None
+    if not isinstance(value, str):
+        return None
+    match = _WHOLE_TEXT.fullmatch(value.strip())
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(SCORE_MAX)):
+        return SCORE_MAX + 1 if sign != "-" else SCORE_MIN - 1
+    return int(sign + digits)
+
+
+def clean_score(value: object) -> int:
+    """A score (reading, writing or math) as an ``int`` from 0 to 100.
+
+    Accepted: an int; a float that is whole (``72.0``); text of ASCII digits with an
+    optional sign and ``.0`` tail, spaces around ignored (``" 72 "``, ``"+7"``,
+    ``"72.0"``). Raises ``InvalidValue``: ``EMPTY`` for a blank value (``is_blank``);
+    ``SCORE_NOT_WHOLE`` for a boolean, a fraction (``72.5``), NaN or infinity, and any
+    other text (``"1_0"``, ``"７２"``, ``"٣"``, ``"1e2"``, ``"0x10"``, ``"72,0"``) or type;
+    ``SCORE_OUT_OF_RANGE`` for a whole number outside 0–100 (``-1``, ``101``, ``1e300``).
+    """
+    if is_blank(value):
+        raise InvalidValue(EMPTY, "empty")
+    number = _whole_number(value)
+    if number is None:
+        raise InvalidValue(SCORE_NOT_WHOLE, "invalid")
+    if not SCORE_MIN <= number <= SCORE_MAX:
+        raise InvalidValue(SCORE_OUT_OF_RANGE, "out_of_range")
+    return number
+
+
+def clean_category(feature: Feature, value: object) -> str:
+    """The canonical spelling of one of ``feature``'s categories (``normalize_category``:
+    ``"GROUP  b "`` is ``"group B"``).
+
+    Raises ``InvalidValue``: ``EMPTY`` for a blank value; ``text_error`` for anything but
+    text (a JSON true, a number, a list); ``choice_error`` quoting the value as sent
+    (cut short by ``shown``) when it is not one of the choices.
+    """
+    if is_blank(value):
+        raise InvalidValue(EMPTY, "empty")
+    if not isinstance(value, str):
+        raise InvalidValue(text_error(feature.choices), "not_text")
+    canonical = normalize_category(value)
+    if canonical not in feature.choices:
+        raise InvalidValue(choice_error(shown(value), feature.choices), "invalid_choice")
+    return canonical
+
+
+def clean_feature(name: str, value: object) -> int | str:
+    """``value`` of the feature (or the target) called ``name``, cleaned by
+    ``clean_category`` for a category and ``clean_score`` otherwise; raises their
+    ``InvalidValue``."""
+    feature = FEATURES_BY_NAME.get(name)
+    if feature is not None and feature.is_categorical:
+        return clean_category(feature, value)
+    return clean_score(value)
+
+
+def clean_prediction_id(value: object) -> int:
+    """A stored prediction's id, as a file of real scores or a JSON body gives it.
+
+    Accepted: an int, a whole float (``10095.0``, a spreadsheet's spelling) or ASCII
+    digits with an optional ``.0`` tail, from 1 to ``ID_MAX``. Raises ``InvalidValue``:
+    ``EMPTY`` for a blank value, ``ID_NOT_VALID`` for anything else (a boolean, 0, a
+    sign, ``"1_0"``, ``"７"``, ``3.5``).
+    """
+    if is_blank(value):
+        raise InvalidValue(EMPTY, "empty")
+    number = None
+    if isinstance(value, str):
+        match = _ID_TEXT.fullmatch(value.strip())
+        digits = match.group(1).lstrip("0") if match else ""
+        if match and len(digits) <= len(str(ID_MAX)):
+            number = int(digits or "0")
+    else:
+        number = _whole_number(value)
+    if number is None or not 1 <= number <= ID_MAX:
+        raise InvalidValue(ID_NOT_VALID, "invalid")
+    return number

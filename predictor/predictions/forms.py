@@ -5,59 +5,56 @@ from __future__ import annotations
 from django import forms
 
 from ml import schema
-from ml.data import SCORE_TEXT
 from predictor.models import Prediction
 
 
 class ScoreFormField(forms.IntegerField):
-    """A 0–100 score typed with ASCII digits (Django's IntegerField also takes "1_0" as 10)."""
+    """A 0–100 score; ``schema.clean_score`` gives the verdict, as on every channel. A blank
+    entry is Django's "required"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}))
+        super().__init__(min_value=schema.SCORE_MIN, max_value=schema.SCORE_MAX, **kwargs)
+        # min and max stay for the widget's attributes; the range is clean_score's rule.
+        self.validators = []
 
     def to_python(self, value):
-        if isinstance(value, str) and value.strip() and not SCORE_TEXT.fullmatch(value.strip()):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        if schema.is_blank(value):
+            return None
+        try:
+            return schema.clean_score(value)
+        except schema.InvalidValue as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
 class CategoryFormField(forms.ChoiceField):
-    """A schema category, read as the API and the CSV loader read it: case and spacing do
-    not matter (a hand-made post of ``"MALE"`` is ``"male"``)."""
+    """One of ``feature``'s categories; ``schema.clean_category`` gives the verdict, as on
+    every channel (a hand-made post of ``"MALE"`` is ``"male"``). A blank choice is
+    Django's "required"."""
+
+    def __init__(self, feature: schema.Feature, **kwargs):
+        self.feature = feature
+        choices = [("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)]
+        super().__init__(label=feature.label, choices=choices, **kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        return schema.normalize_category(value) if value else value
+        if schema.is_blank(value):
+            return ""
+        try:
+            return schema.clean_category(self.feature, value)
+        except schema.InvalidValue as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
 
     def validate(self, value):
-        """Django's check, quoting a refused value cut short (``schema.shown``)."""
-        if value and not self.valid_value(value):
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": schema.shown(value)},
-            )
-        super().validate(value)
+        """Only Django's "required": the choice was ``clean_category``'s to check."""
+        forms.Field.validate(self, value)
 
 
 def schema_form_field(feature: schema.Feature) -> forms.Field:
     """The Django form field for one schema feature (a choice or a 0–100 integer)."""
-    # The API's and the CSV loader's wording, so a rule reads the same on every channel.
     if feature.is_categorical:
-        return CategoryFormField(
-            label=feature.label,
-            choices=[("", "Choose…"), *((c, schema.category_label(c)) for c in feature.choices)],
-            error_messages={"invalid_choice": schema.choice_error("%(value)s", feature.choices)},
-        )
-    return ScoreFormField(
-        label=feature.label,
-        min_value=schema.SCORE_MIN,
-        max_value=schema.SCORE_MAX,
-        help_text=feature.help_text,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
-        error_messages={
-            "invalid": schema.SCORE_NOT_WHOLE,
-            "min_value": schema.SCORE_OUT_OF_RANGE,
-            "max_value": schema.SCORE_OUT_OF_RANGE,
-        },
-    )
+        return CategoryFormField(feature)
+    return ScoreFormField(label=feature.label, help_text=feature.help_text)
 
 
 class PredictionForm(forms.Form):
@@ -105,12 +102,6 @@ def from_tutorial_post(data) -> dict:
     return mapped
 
 
-# As the API's filters word it (predictor.serializers).
-NOT_A_DAY = "must be a day of the calendar as YYYY-MM-DD, e.g. 2026-03-01"
-NOT_A_VERSION = "must be a model version number: a whole number from 1"
-NOT_A_BATCH = "must be a batch id, e.g. 1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-
-
 class HistoryFilterForm(forms.Form):
     """The history page's filters; every one optional. ``filters()`` feeds
     ``selectors.prediction_list``."""
@@ -119,20 +110,20 @@ class HistoryFilterForm(forms.Form):
         label="From",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": NOT_A_DAY},
+        error_messages={"invalid": schema.NOT_A_DAY},
     )
     date_to = forms.DateField(
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": NOT_A_DAY},
+        error_messages={"invalid": schema.NOT_A_DAY},
     )
     model_version = forms.IntegerField(
         label="Model version",
         required=False,
         min_value=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "any"}),
-        error_messages={"invalid": NOT_A_VERSION, "min_value": NOT_A_VERSION},
+        error_messages={"invalid": schema.NOT_A_VERSION, "min_value": schema.NOT_A_VERSION},
     )
     status = forms.ChoiceField(
         label="Status",
@@ -152,7 +143,7 @@ class HistoryFilterForm(forms.Form):
     )
     reference = forms.CharField(label="Reference contains", required=False, max_length=200)
     batch = forms.UUIDField(
-        required=False, widget=forms.HiddenInput, error_messages={"invalid": NOT_A_BATCH}
+        required=False, widget=forms.HiddenInput, error_messages={"invalid": schema.NOT_A_BATCH}
     )
 
     # The reference (a student or a class) is what people search by; on a phone the fields
@@ -174,12 +165,7 @@ class HistoryFilterForm(forms.Form):
 class OutcomeForm(forms.Form):
     """The real math score of one predicted student."""
 
-    actual_math_score = forms.IntegerField(
-        label="Actual math score",
-        min_value=schema.SCORE_MIN,
-        max_value=schema.SCORE_MAX,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
-    )
+    actual_math_score = ScoreFormField(label="Actual math score")
 
 
 class UploadForm(forms.Form):

@@ -7,61 +7,63 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ml import schema
-from ml.data import SCORE_TEXT
 from predictor.models import Prediction
-from predictor.predictions.forms import NOT_A_BATCH, NOT_A_DAY, NOT_A_VERSION
+
+
+def _refused(exc: schema.InvalidValue) -> serializers.ValidationError:
+    return serializers.ValidationError(exc.message, code=exc.code)
 
 
 class ScoreField(serializers.IntegerField):
-    """A whole-number score 0–100. Rejects booleans and non-integral numbers such as 72.5."""
-
-    default_error_messages = {
-        "invalid": schema.SCORE_NOT_WHOLE,
-        "max_value": schema.SCORE_OUT_OF_RANGE,
-        "min_value": schema.SCORE_OUT_OF_RANGE,
-    }
+    """A 0–100 score; ``schema.clean_score`` gives the verdict, as on every channel (a
+    boolean, 72.5, "1_0" and "７２" are refused; 72.0 and " 72 " are 72)."""
 
     def __init__(self, **kwargs):
         super().__init__(min_value=schema.SCORE_MIN, max_value=schema.SCORE_MAX, **kwargs)
+        # min and max stay for the OpenAPI schema; the range is clean_score's rule.
+        self.validators = []
 
     def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, float):
-            if not data.is_integer():
-                self.fail("invalid")
-            # 1e300 is a whole number, only far out of range: say so (DRF would read
-            # str(1e300) == "1e+300" and call it not a number).
-            data = int(data)
-        if isinstance(data, str) and not SCORE_TEXT.fullmatch(data.strip()):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+        try:
+            return schema.clean_score(data)
+        except schema.InvalidValue as exc:
+            raise _refused(exc) from None
 
 
 class CategoryField(serializers.ChoiceField):
-    """A schema category, read as the CSV loader reads it: case and spacing do not matter
-    (``"Group B "`` is ``"group B"``)."""
+    """One of ``feature``'s categories; ``schema.clean_category`` gives the verdict, as on
+    every channel (``"Group B "`` is ``"group B"``; a list or a boolean is not text)."""
+
+    def __init__(self, feature: schema.Feature, **kwargs):
+        self.feature = feature
+        super().__init__(choices=list(feature.choices), **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
-            # A list or a boolean would otherwise be echoed in Python's spelling.
-            raise serializers.ValidationError(schema.text_error(self.choices), code="not_text")
-        value = schema.normalize_category(data)
         try:
-            return self.choice_strings_to_values[value]
-        except KeyError:
-            # DRF's own message (error_messages), quoting the value cut short.
-            self.fail("invalid_choice", input=schema.shown(value))
+            return schema.clean_category(self.feature, data)
+        except schema.InvalidValue as exc:
+            raise _refused(exc) from None
+
+
+class PredictionIdField(serializers.IntegerField):
+    """A stored prediction's id; ``schema.clean_prediction_id`` gives the verdict, as in a
+    file of real scores."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, **kwargs)
+        self.validators = []  # min_value stays for the OpenAPI schema
+
+    def to_internal_value(self, data):
+        try:
+            return schema.clean_prediction_id(data)
+        except schema.InvalidValue as exc:
+            raise _refused(exc) from None
 
 
 def schema_serializer_field(feature: schema.Feature) -> serializers.Field:
     """The DRF field for one schema feature."""
     if feature.is_categorical:
-        return CategoryField(
-            choices=list(feature.choices),
-            help_text=feature.label,
-            error_messages={"invalid_choice": schema.choice_error("{input}", feature.choices)},
-        )
+        return CategoryField(feature, help_text=feature.label)
     return ScoreField(help_text=f"{feature.label}, integer 0–100")
 
 
@@ -149,18 +151,18 @@ class PredictionFilterSerializer(serializers.Serializer):
     date_from = serializers.DateField(
         required=False,
         help_text="first day, YYYY-MM-DD (inclusive, site time zone)",
-        error_messages={"invalid": NOT_A_DAY},
+        error_messages={"invalid": schema.NOT_A_DAY},
     )
     date_to = serializers.DateField(
         required=False,
         help_text="last day, YYYY-MM-DD (inclusive)",
-        error_messages={"invalid": NOT_A_DAY},
+        error_messages={"invalid": schema.NOT_A_DAY},
     )
     model_version = serializers.IntegerField(
         required=False,
         min_value=1,
         help_text="model version number, e.g. 3",
-        error_messages={"invalid": NOT_A_VERSION, "min_value": NOT_A_VERSION},
+        error_messages={"invalid": schema.NOT_A_VERSION, "min_value": schema.NOT_A_VERSION},
     )
     status = serializers.ChoiceField(
         choices=Prediction.Status.choices,
@@ -178,7 +180,7 @@ class PredictionFilterSerializer(serializers.Serializer):
         },
     )
     batch = serializers.UUIDField(
-        required=False, help_text="a batch id", error_messages={"invalid": NOT_A_BATCH}
+        required=False, help_text="a batch id", error_messages={"invalid": schema.NOT_A_BATCH}
     )
 
     def validate(self, attrs):
@@ -197,7 +199,7 @@ class OutcomeInputSerializer(serializers.Serializer):
 class OutcomeRowInputSerializer(serializers.Serializer):
     """One real score, naming its prediction by id or by reference."""
 
-    prediction_id = serializers.IntegerField(required=False, min_value=1)
+    prediction_id = PredictionIdField(required=False)
     reference = serializers.CharField(required=False, max_length=200)
     actual_math_score = ScoreField()
 

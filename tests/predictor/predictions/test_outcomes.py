@@ -45,7 +45,7 @@ def test_a_second_score_replaces_the_first(api, alice):
     assert prediction.actual_math_score == 44
 
 
-@pytest.mark.parametrize("value", [101, -1, 72.5, "abc", True, None, ""])
+@pytest.mark.parametrize("value", [101, -1, 72.5, "abc", True, None, "", "1_0", "７２"])
 def test_it_rejects_a_bad_score_naming_the_field(api, alice, value):
     """Out of range, fractional, non-numeric, boolean or empty: 400 naming the field."""
     prediction = make_prediction(owner=alice)
@@ -89,15 +89,33 @@ def test_the_result_page_form_records_the_score(client, alice, production_model)
 
 
 def test_the_result_page_form_explains_a_bad_score(client, alice, production_model):
-    """A score of 150 is refused with the rule, and nothing is stored."""
+    """A score of 150 is refused with the rule, worded as on every channel, and nothing is
+    stored."""
     client.force_login(alice)
     prediction = make_prediction(owner=alice, model_version=production_model)
     response = client.post(
         f"/predictions/{prediction.pk}/outcome/", {"actual_math_score": "150"}, follow=True
     )
-    assert "less than or equal to 100" in response.content.decode()
+    assert "Actual math score: must be between 0 and 100" in response.content.decode()
     prediction.refresh_from_db()
     assert prediction.actual_math_score is None
+
+
+@pytest.mark.parametrize("typed", ["1_0", "７２", "٣", "72.5"])
+def test_the_result_page_form_refuses_a_score_python_would_misread(
+    client, alice, production_model, typed
+):
+    """ "1_0" (int() reads 10) and full-width "７２" (int() reads 72) are refused as the API
+    and CSV refuse them: the page says the rule, and the actual score stays empty."""
+    client.force_login(alice)
+    prediction = make_prediction(owner=alice, model_version=production_model)
+    response = client.post(
+        f"/predictions/{prediction.pk}/outcome/", {"actual_math_score": typed}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Actual math score: must be a whole number" in response.content.decode()
+    prediction.refresh_from_db()
+    assert prediction.actual_math_score is None and prediction.actual_recorded_at is None
 
 
 def upload(client, text: str):
