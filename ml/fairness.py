@@ -29,7 +29,9 @@ scores are higher. The report shows both, so that a school sees the trade-off.
 
 Plain-words sentences are written only when a gap is meaningful:
 - bias: ``|bias| >= BIAS_SENTENCE_POINTS`` (2 points) *and* its confidence interval
-  excludes 0 (a group of 70 rows has a bias standard error of about 0.7 points);
+  excludes 0 (a group of 70 rows has a bias standard error of about 0.7 points); for a
+  variant, also only when its bias differs from the model's by at least
+  ``BIAS_CHANGE_POINTS`` (1 point), so that a variant does not repeat the model's own;
 - accuracy of a variant: held-out MAE changes by at least ``MAE_SENTENCE_POINTS`` (0.5);
 - coverage: a group of at least ``MIN_COUNT_FOR_SENTENCE`` (30) rows covered less than
   ``COVERAGE_SENTENCE_FLOOR`` (0.83, the issue's floor: 0.9 less about two sampling SDs
@@ -55,8 +57,8 @@ The report (``fairness_report``) is a JSON-ready dict::
       "rows": 200,                       # held-out rows
       "bootstrap": {"resamples": 1000, "confidence": 0.95, "seed": 42,
                     "method": "percentile; rows resampled within each group"},
-      "thresholds": {"bias_points": 2.0, "mae_points": 0.5, "coverage_floor": 0.83,
-                     "min_count": 30},
+      "thresholds": {"bias_points": 2.0, "bias_change_points": 1.0, "mae_points": 0.5,
+                     "coverage_floor": 0.83, "min_count": 30},
       "model": {
         "overall": {"count", "mae", "rmse", "r2", "bias", "coverage", "width"},
         "groups": {attribute: [{"group": "female", "count": 104,
@@ -87,6 +89,7 @@ DEFAULT_PROTECTED: tuple[str, ...] = ("gender", "race_ethnicity", "lunch")
 N_RESAMPLES = 1000
 CONFIDENCE = 0.95
 BIAS_SENTENCE_POINTS = 2.0
+BIAS_CHANGE_POINTS = 1.0
 MAE_SENTENCE_POINTS = 0.5
 COVERAGE_SENTENCE_FLOOR = 0.83
 MIN_COUNT_FOR_SENTENCE = 30
@@ -242,6 +245,8 @@ def sentences(report: Mapping) -> list[str]:
                 if row["count"] < MIN_COUNT_FOR_SENTENCE or not _bias_is_meaningful(row["bias"]):
                     continue
                 with_it = before[(attribute, row["group"])]["bias"]["estimate"]
+                if abs(row["bias"]["estimate"] - with_it) < BIAS_CHANGE_POINTS:
+                    continue
                 lines.append(
                     f"Without {label}, the model would {_bias_words(row['bias']['estimate'])} "
                     f"the math scores of {group_phrase(attribute, row['group'])} by about "
@@ -307,6 +312,7 @@ def fairness_report(
         },
         "thresholds": {
             "bias_points": BIAS_SENTENCE_POINTS,
+            "bias_change_points": BIAS_CHANGE_POINTS,
             "mae_points": MAE_SENTENCE_POINTS,
             "coverage_floor": COVERAGE_SENTENCE_FLOOR,
             "min_count": MIN_COUNT_FOR_SENTENCE,

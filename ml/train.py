@@ -186,10 +186,11 @@ def _cv(quick: bool, seed: int):
 def search_candidate(
     candidate: Candidate, X: pd.DataFrame, y: pd.Series, *, quick: bool, seed: int, n_jobs: int
 ) -> dict:
-    """Grid-search one candidate by CV on the training part; its leaderboard row."""
+    """Grid-search one candidate by CV on the training part; its leaderboard row. The
+    pipeline reads the features that are ``X``'s columns."""
     started = time.perf_counter()
     search = GridSearchCV(
-        candidate.pipeline(seed),
+        candidate.pipeline(seed, list(X.columns)),
         candidate.quick_grid if quick else candidate.grid,
         scoring={"r2": "r2", "mae": "neg_mean_absolute_error"},
         refit=False,
