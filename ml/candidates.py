@@ -8,6 +8,7 @@ one core's worth of threads rather than fighting its siblings for both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from catboost import CatBoostRegressor
@@ -17,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from xgboost import XGBRegressor
 
 from ml.features import make_preprocessor
+from ml.schema import FEATURE_NAMES
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,12 @@ class Candidate:
     grid: dict
     quick_grid: dict
 
-    def pipeline(self, seed: int) -> Pipeline:
+    def pipeline(self, seed: int, features: Sequence[str] = FEATURE_NAMES) -> Pipeline:
+        """An unfitted Pipeline reading ``features`` (default all seven; others dropped)."""
+        preprocess = make_preprocessor(scale_numeric=self.name == "ridge", features=features)
         return Pipeline(
             [
-                ("preprocess", make_preprocessor(scale_numeric=self.name == "ridge")),
+                ("preprocess", preprocess),
                 ("model", _estimator(self.name, seed)),
             ]
         )

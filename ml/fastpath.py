@@ -27,7 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ml import schema
-from ml.features import feature_index
+from ml.features import feature_index, used_columns
 
 N_FEATURES = len(schema.FEATURE_NAMES)
 
@@ -59,24 +59,31 @@ def compile_fast_path(pipeline: Pipeline, background_mean: np.ndarray) -> FastPa
 
 
 def _column_layout(preprocess):
-    """For each categorical feature, ``{category: output column}``; then the output
-    columns of the two scores and the total number of output columns."""
-    encoder = preprocess.named_transformers_["categorical"]
-    columns: list[dict[str, int]] = []
+    """For each categorical feature the preprocessor reads, ``(name, {category: output
+    column})``; then ``(name, output column)`` of each score it reads, and the total number
+    of output columns. A feature the model was trained without appears in neither."""
+    steps = used_columns(preprocess)
+    columns: list[tuple[str, dict[str, int]]] = []
     start = 0
-    for categories in encoder.categories_:
-        columns.append({str(c): start + i for i, c in enumerate(categories)})
-        start += len(categories)
-    numeric_columns = [start + i for i in range(len(schema.NUMERIC_FEATURES))]
+    if steps["categorical"]:
+        encoder = preprocess.named_transformers_["categorical"]
+        for name, categories in zip(steps["categorical"], encoder.categories_, strict=True):
+            columns.append((name, {str(c): start + i for i, c in enumerate(categories)}))
+            start += len(categories)
+    numeric_columns = [(name, start + i) for i, name in enumerate(steps["numeric"])]
     return columns, numeric_columns, start + len(numeric_columns)
 
 
 def _numeric_affine(preprocess) -> list[tuple[float, float]]:
-    """``(scale, shift)`` per score such that the transformed value is ``x·scale + shift``."""
+    """``(scale, shift)`` per score read such that the transformed value is
+    ``x·scale + shift``."""
+    n_numeric = len(used_columns(preprocess)["numeric"])
+    if not n_numeric:
+        return []
     numeric = preprocess.named_transformers_["numeric"]
     if isinstance(numeric, StandardScaler):
-        mean = numeric.mean_ if numeric.with_mean else np.zeros(len(schema.NUMERIC_FEATURES))
-        scale = numeric.scale_ if numeric.with_std else np.ones(len(schema.NUMERIC_FEATURES))
+        mean = numeric.mean_ if numeric.with_mean else np.zeros(n_numeric)
+        scale = numeric.scale_ if numeric.with_std else np.ones(n_numeric)
         return [(1.0 / float(s), -float(m) / float(s)) for m, s in zip(mean, scale, strict=True)]
     # A fitted ColumnTransformer holds "passthrough" as an identity FunctionTransformer.
     if (
@@ -84,12 +91,14 @@ def _numeric_affine(preprocess) -> list[tuple[float, float]]:
         and numeric == "passthrough"
         or (isinstance(numeric, FunctionTransformer) and numeric.func is None)
     ):
-        return [(1.0, 0.0)] * len(schema.NUMERIC_FEATURES)
+        return [(1.0, 0.0)] * n_numeric
     raise TypeError(f"no fast path for numeric step {type(numeric).__name__}")
 
 
 class LinearFastPath(FastPath):
-    """Linear model: contribution tables per category and an affine map per score."""
+    """Linear model: contribution tables per category and an affine map per score.
+
+    A feature the model was trained without contributes 0 points."""
 
     kind = "linear"
 
@@ -98,25 +107,29 @@ class LinearFastPath(FastPath):
         background = np.asarray(background_mean, dtype=float)
         self.baseline = float(model.intercept_ + coef @ background)
         layout, numeric_columns, _ = _column_layout(preprocess)
-        self.tables: list[tuple[str, dict[str, float], float]] = []
-        for name, columns in zip(schema.CATEGORICAL_FEATURES, layout, strict=True):
+        self.tables: list[tuple[int, str, dict[str, float], float]] = []
+        for name, columns in layout:
             own = list(columns.values())
             # A category's contribution: its own column at 1, the feature's other columns
             # at 0, each minus its training mean, times the coefficient.
             absent = float(-(coef[own] @ background[own]))
             table = {value: absent + float(coef[column]) for value, column in columns.items()}
             # An unknown category one-hot encodes to all zeros (handle_unknown="ignore").
-            self.tables.append((name, table, absent))
-        self.affine: list[tuple[str, float, float]] = []
-        for name, column, (scale, shift) in zip(
-            schema.NUMERIC_FEATURES, numeric_columns, _numeric_affine(preprocess), strict=True
+            self.tables.append((schema.FEATURE_NAMES.index(name), name, table, absent))
+        self.affine: list[tuple[int, str, float, float]] = []
+        for (name, column), (scale, shift) in zip(
+            numeric_columns, _numeric_affine(preprocess), strict=True
         ):
             c = float(coef[column])
-            self.affine.append((name, c * scale, c * (shift - float(background[column]))))
+            position = schema.FEATURE_NAMES.index(name)
+            self.affine.append((position, name, c * scale, c * (shift - float(background[column]))))
 
     def score(self, features: dict) -> tuple[float, float, list[float]]:
-        contributions = [table.get(features[name], absent) for name, table, absent in self.tables]
-        contributions.extend(a * features[name] + b for name, a, b in self.affine)
+        contributions = [0.0] * N_FEATURES
+        for position, name, table, absent in self.tables:
+            contributions[position] = table.get(features[name], absent)
+        for position, name, a, b in self.affine:
+            contributions[position] = a * features[name] + b
         return self.baseline + sum(contributions), self.baseline, contributions
 
 
@@ -127,9 +140,12 @@ class _RowFastPath(FastPath):
 
     def __init__(self, preprocess):
         layout, numeric_columns, width = _column_layout(preprocess)
-        self.layout = list(zip(schema.CATEGORICAL_FEATURES, layout, strict=True))
+        self.layout = layout
         affine = _numeric_affine(preprocess)
-        self.numeric = list(zip(schema.NUMERIC_FEATURES, numeric_columns, affine, strict=True))
+        self.numeric = [
+            (name, column, scale_shift)
+            for (name, column), scale_shift in zip(numeric_columns, affine, strict=True)
+        ]
         self.width = width
         groups = feature_index(preprocess)
         self.to_features = np.zeros((width, N_FEATURES))

@@ -15,7 +15,9 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ml import explain, schema
+from ml.conformal import MARGINAL, MONDRIAN, MondrianCalibration
 from ml.fastpath import FastPath, compile_fast_path
+from ml.unusual import UnusualProfile
 
 # A fast path must agree with the pipeline to this many points on every held-out row.
 FAST_PATH_TOLERANCE = 1e-6
@@ -48,7 +50,10 @@ class PredictionBatch:
     ``(n, 7)`` in ``schema.FEATURE_NAMES`` order. ``point``, ``low`` and ``high`` are on the
     0–100 scale (clipped); ``baseline + contributions.sum(axis=1)`` is the model's own
     output, which equals ``point`` unless clipping moved it (a student the model scores
-    past 100 or below 0).
+    past 100 or below 0). ``features``: the features the model uses; a feature it was
+    trained without has a contribution of exactly 0. ``unusual``: bool shape ``(n,)``,
+    true for a student unlike the training rows (``ml.unusual``), with
+    ``unusual_reasons`` one string per row ("" when not flagged).
     """
 
     point: np.ndarray
@@ -57,12 +62,18 @@ class PredictionBatch:
     level: float
     baseline: np.ndarray
     contributions: np.ndarray
+    features: tuple[str, ...] = schema.FEATURE_NAMES
+    unusual: np.ndarray | None = None
+    unusual_reasons: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.point)
 
     def row(self, i: int) -> dict:
-        """Row ``i`` as plain Python: score, interval, baseline and ``{feature: points}``."""
+        """Row ``i`` as plain Python: score, interval, baseline, ``{feature: points}`` for
+        all seven features (0 for one the model does not use), ``features_used`` (list)
+        and ``unusual`` (``{"flagged": bool, "reason": str}``)."""
+        flagged = bool(self.unusual[i]) if self.unusual is not None else False
         return {
             "predicted_math_score": float(self.point[i]),
             "interval": {
@@ -74,6 +85,11 @@ class PredictionBatch:
             "contributions": {
                 name: float(self.contributions[i, j]) for j, name in enumerate(schema.FEATURE_NAMES)
             },
+            "features_used": list(self.features),
+            "unusual": {
+                "flagged": flagged,
+                "reason": self.unusual_reasons[i] if self.unusual_reasons else "",
+            },
         }
 
 
@@ -81,11 +97,20 @@ class PredictionBatch:
 class FittedModel:
     """A fitted pipeline with its split-conformal interval and explanation background.
 
-    ``interval_half_width`` (points) is the conformal quantile of absolute out-of-fold
-    residuals at ``interval_level``; ``background_mean`` is the mean of the preprocessor's
-    output on the training rows (used by linear attributions). ``fast_path`` scores one
-    row without pandas or scikit-learn's checks; it is set only by ``compile_fast_path``,
-    after verification, and ``fast_path_report`` says how that went.
+    ``interval_half_width`` (points) is the marginal conformal quantile of absolute
+    out-of-fold residuals at ``interval_level``; ``background_mean`` is the mean of the
+    preprocessor's output on the training rows (used by linear attributions).
+    ``fast_path`` scores one row without pandas or scikit-learn's checks; it is set only by
+    ``compile_fast_path``, after verification, and ``fast_path_report`` says how that went.
+
+    Added with the feature policy and group-conditional intervals (all default to the old
+    behaviour, so models pickled before them load and serve as they did):
+    ``features``: the features the pipeline reads (``None``: all seven); inputs always
+    carry all seven and the others are ignored. ``mondrian``: the per-group calibration
+    (``ml.conformal.MondrianCalibration``); ``interval_method``: ``"marginal"`` (one
+    half-width for everyone) or ``"mondrian"`` (per-row half-widths from ``mondrian``;
+    marginal when it is missing). ``unusual_profile``: ``ml.unusual.UnusualProfile``,
+    ``None`` for older models (nobody is flagged).
     """
 
     pipeline: Pipeline
@@ -97,23 +122,63 @@ class FittedModel:
     # Class-level defaults, so that artifacts pickled before these fields load with None.
     fast_path: FastPath | None = None
     fast_path_report: dict | None = None
+    features: tuple[str, ...] | None = None
+    mondrian: MondrianCalibration | None = None
+    interval_method: str = MARGINAL
+    unusual_profile: UnusualProfile | None = None
+
+    @property
+    def used_features(self) -> tuple[str, ...]:
+        """The features the model reads, in schema order (all seven for older models)."""
+        return tuple(self.features) if self.features is not None else schema.FEATURE_NAMES
+
+    @property
+    def serves_mondrian(self) -> bool:
+        """Whether intervals are group-conditional (a calibration exists and is chosen)."""
+        return self.interval_method == MONDRIAN and self.mondrian is not None
 
     def predict_point(self, frame: pd.DataFrame) -> np.ndarray:
         """Point predictions, shape ``(n,)``, for a frame with the schema's feature columns,
         clipped to the score scale (a linear model scores a top student past 100)."""
-        raw = np.asarray(self.pipeline.predict(frame[list(schema.FEATURE_NAMES)]), dtype=float)
+        raw = np.asarray(self.pipeline.predict(frame[list(self.used_features)]), dtype=float)
         return np.clip(raw, schema.SCORE_MIN, schema.SCORE_MAX)
+
+    def interval_half_widths(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per-row interval half-widths (points, before clipping), shape ``(n,)``: the
+        Mondrian ones when ``serves_mondrian``, else ``interval_half_width`` for all."""
+        if self.serves_mondrian:
+            return self.mondrian.half_width_rows(frame)
+        return np.full(len(frame), self.interval_half_width)
+
+    def flag_unusual(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        """``(flags, reasons)`` per row (``ml.unusual``); nobody is flagged by an older
+        model without a profile."""
+        if self.unusual_profile is None:
+            return np.zeros(len(frame), dtype=bool), [""] * len(frame)
+        return self.unusual_profile.flag_rows(frame)
 
     def predict(self, frame: pd.DataFrame) -> PredictionBatch:
         """Score every row of ``frame`` (clean values, schema feature columns) in one call."""
         frame = frame[list(schema.FEATURE_NAMES)]
         point = self.predict_point(frame)
         baseline, contribs = explain.contributions(
-            self.pipeline, frame, background_mean=self.background_mean
+            self.pipeline, frame[list(self.used_features)], background_mean=self.background_mean
         )
-        low = np.clip(point - self.interval_half_width, schema.SCORE_MIN, schema.SCORE_MAX)
-        high = np.clip(point + self.interval_half_width, schema.SCORE_MIN, schema.SCORE_MAX)
-        return PredictionBatch(point, low, high, self.interval_level, baseline, contribs)
+        half_width = self.interval_half_widths(frame)
+        low = np.clip(point - half_width, schema.SCORE_MIN, schema.SCORE_MAX)
+        high = np.clip(point + half_width, schema.SCORE_MIN, schema.SCORE_MAX)
+        flags, reasons = self.flag_unusual(frame)
+        return PredictionBatch(
+            point,
+            low,
+            high,
+            self.interval_level,
+            baseline,
+            contribs,
+            features=self.used_features,
+            unusual=flags,
+            unusual_reasons=reasons,
+        )
 
     def predict_one(self, features: dict) -> dict:
         """Score one student: the same dict as ``predict(records_frame([features])).row(0)``,
@@ -123,7 +188,13 @@ class FittedModel:
             return self.predict(records_frame([features])).row(0)
         raw, baseline, contributions = self.fast_path.score(features)
         point = min(max(raw, schema.SCORE_MIN), schema.SCORE_MAX)
-        half_width = self.interval_half_width
+        if self.serves_mondrian:
+            half_width = self.mondrian.half_width_one(features)
+        else:
+            half_width = self.interval_half_width
+        flagged, reason = (
+            self.unusual_profile.flag_one(features) if self.unusual_profile else (False, "")
+        )
         return {
             "predicted_math_score": point,
             "interval": {
@@ -133,6 +204,8 @@ class FittedModel:
             },
             "baseline": baseline,
             "contributions": dict(zip(schema.FEATURE_NAMES, contributions, strict=True)),
+            "features_used": list(self.used_features),
+            "unusual": {"flagged": flagged, "reason": reason},
         }
 
     def compile_fast_path(self, rows: pd.DataFrame) -> dict:

@@ -10,8 +10,16 @@ model by test R².
 The 90% interval is split-conformal in its cross-validated form: the conformal quantile
 of the winner's absolute out-of-fold residuals on the training part (Vovk et al. 2005;
 Barber et al. 2021, "Predictive inference with the jackknife+", whose CV+ this
-simplifies by centring on the refit model). Its coverage and width are then measured on
-the held-out part, which the calibration never saw.
+simplifies by centring on the refit model). The same residuals also give the
+group-conditional ("Mondrian") calibration over the protected attributes the model uses
+(``ml.conformal``); ``interval_method`` chooses which of the two the model serves. Its
+coverage and width are then measured on the held-out part, which the calibration never
+saw.
+
+Feature policy: ``exclude_features`` trains without the named features (the model still
+accepts all seven and ignores them). Fairness: ``ml.fairness`` reports per-group error,
+bias and coverage on the held-out part, beside refits of the winner without each
+protected attribute it uses, on the same split.
 """
 
 from __future__ import annotations
@@ -32,14 +40,22 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
-from ml import schema
+from ml import fairness, schema
 from ml.candidates import CANDIDATES, CANDIDATES_BY_NAME, Candidate
+from ml.conformal import METHODS, MondrianCalibration
+from ml.conformal import conformal_quantile as conformal_quantile  # importable here, as before
 from ml.data import fingerprint, row_hashes
 from ml.drift import reference_profile
+from ml.errors import DataError
 from ml.predict import FittedModel
+from ml.unusual import UnusualProfile
 
 INTERVAL_LEVEL = 0.9
 TEST_SIZE = 0.2
+# What a model serves unless told. Marginal keeps today's one half-width for everyone,
+# which the predictor app's tests assert; the Mondrian calibration is fitted and stored in
+# every model anyway, and `interval_method="mondrian"` serves it.
+DEFAULT_INTERVAL_METHOD = "marginal"
 
 
 @dataclass
@@ -54,6 +70,12 @@ class TrainingResult:
     ``holdout``: the held-out rows with the target, kept so a rival model can be scored on
     the same rows. ``train_row_hashes``: ``ml.data.row_hashes`` of the training rows, so a
     later run can leave out of such a comparison the rows this model was fitted on.
+    ``features``: the features the model uses, schema order; ``excluded_features``: those
+    it was told to leave out. ``fairness``: the ``ml.fairness.fairness_report`` dict (empty
+    when not computed). ``interval_calibration``: ``{"method" (served), "level",
+    "marginal_half_width", "mondrian": MondrianCalibration.as_dict(), "holdout":
+    {method: {"coverage", "width"}}}``. ``unusual``: the ``UnusualProfile.as_dict()``
+    summary plus ``holdout_flagged`` (count of held-out rows flagged).
     """
 
     model: FittedModel
@@ -73,6 +95,11 @@ class TrainingResult:
     train_row_hashes: list[str] = field(default_factory=list)
     quick: bool = False
     data_report: dict = field(default_factory=dict)
+    features: list[str] = field(default_factory=lambda: list(schema.FEATURE_NAMES))
+    excluded_features: list[str] = field(default_factory=list)
+    fairness: dict = field(default_factory=dict)
+    interval_calibration: dict = field(default_factory=dict)
+    unusual: dict = field(default_factory=dict)
 
 
 def split(frame: pd.DataFrame, *, seed: int, test_size: float = TEST_SIZE):
@@ -96,19 +123,10 @@ def regression_metrics(y_true, y_pred) -> dict:
     }
 
 
-def conformal_quantile(abs_residuals: np.ndarray, level: float) -> float:
-    """The split-conformal half-width: the ``ceil((n+1)·level)``-th smallest absolute
-    residual (Vovk et al. 2005), or ``inf`` when ``n`` is too small for that level."""
-    n = len(abs_residuals)
-    rank = math.ceil((n + 1) * level)
-    if rank > n:
-        return float("inf")
-    return float(np.sort(abs_residuals)[rank - 1])
-
-
-def interval_metrics(y_true, point, half_width: float) -> dict:
+def interval_metrics(y_true, point, half_width) -> dict:
     """Empirical coverage (fraction) and mean width (points) of ``point ± half_width``
-    clipped to 0–100, on true scores ``y_true``."""
+    clipped to 0–100, on true scores ``y_true``. ``half_width``: one number, or one per
+    row (shape ``(n,)``)."""
     y_true = np.asarray(y_true, dtype=float)
     low = np.clip(point - half_width, schema.SCORE_MIN, schema.SCORE_MAX)
     high = np.clip(point + half_width, schema.SCORE_MIN, schema.SCORE_MAX)
@@ -168,10 +186,11 @@ def _cv(quick: bool, seed: int):
 def search_candidate(
     candidate: Candidate, X: pd.DataFrame, y: pd.Series, *, quick: bool, seed: int, n_jobs: int
 ) -> dict:
-    """Grid-search one candidate by CV on the training part; its leaderboard row."""
+    """Grid-search one candidate by CV on the training part; its leaderboard row. The
+    pipeline reads the features that are ``X``'s columns."""
     started = time.perf_counter()
     search = GridSearchCV(
-        candidate.pipeline(seed),
+        candidate.pipeline(seed, list(X.columns)),
         candidate.quick_grid if quick else candidate.grid,
         scoring={"r2": "r2", "mae": "neg_mean_absolute_error"},
         refit=False,
@@ -196,6 +215,73 @@ def search_candidate(
     }
 
 
+def feature_policy(exclude_features: Sequence[str] = ()) -> list[str]:
+    """The features a model trained without ``exclude_features`` uses, in schema order.
+
+    Raises ``DataError`` naming an unknown feature (and listing the valid names), or when
+    nothing would be left to learn from."""
+    for name in exclude_features:
+        if name not in schema.FEATURE_NAMES:
+            raise DataError(
+                f"unknown feature '{name}' to exclude; valid names: "
+                f"{', '.join(schema.FEATURE_NAMES)}"
+            )
+    used = [name for name in schema.FEATURE_NAMES if name not in set(exclude_features)]
+    if not used:
+        raise DataError("every feature is excluded: nothing is left to predict from")
+    return used
+
+
+def fit_calibrated(
+    candidate: Candidate,
+    params: dict,
+    train_frame: pd.DataFrame,
+    *,
+    features: Sequence[str],
+    protected_attributes: Sequence[str],
+    interval_method: str,
+    seed: int,
+    n_jobs: int,
+) -> FittedModel:
+    """Fit ``candidate`` with ``params`` on ``features`` of the training rows, with its
+    interval calibration (marginal and Mondrian over the protected attributes among
+    ``features``, from 5-fold out-of-fold residuals) and its unusual-student profile.
+
+    An attribute the model is not allowed to use is not used to calibrate either: a policy
+    that drops gender also keeps gender out of the intervals."""
+    X, y = train_frame[list(features)], train_frame[schema.TARGET]
+    pipeline = candidate.pipeline(seed, features).set_params(
+        **{f"model__{k}": v for k, v in params.items()}
+    )
+    oof = cross_val_predict(
+        pipeline, X, y, cv=KFold(5, shuffle=True, random_state=seed), n_jobs=n_jobs
+    )
+    residuals = np.abs(y.to_numpy() - oof)
+    groups = [a for a in protected_attributes if a in features]
+    mondrian = MondrianCalibration.fit(residuals, train_frame, groups, level=INTERVAL_LEVEL)
+    pipeline.fit(X, y)
+    background = np.asarray(pipeline.named_steps["preprocess"].transform(X)).mean(axis=0)
+    return FittedModel(
+        pipeline=pipeline,
+        name=candidate.name,
+        interval_level=INTERVAL_LEVEL,
+        interval_half_width=mondrian.marginal,
+        background_mean=background,
+        features=tuple(features),
+        mondrian=mondrian,
+        interval_method=interval_method,
+        unusual_profile=UnusualProfile.fit(train_frame, features=features),
+    )
+
+
+def _served_interval(model: FittedModel, frame: pd.DataFrame):
+    point = model.predict_point(frame)
+    half = model.interval_half_widths(frame)
+    low = np.clip(point - half, schema.SCORE_MIN, schema.SCORE_MAX)
+    high = np.clip(point + half, schema.SCORE_MIN, schema.SCORE_MAX)
+    return point, low, high
+
+
 def train(
     frame: pd.DataFrame,
     *,
@@ -204,6 +290,10 @@ def train(
     candidates: Sequence[str] | None = None,
     n_jobs: int = -1,
     progress: Callable[[str], None] | None = None,
+    exclude_features: Sequence[str] = (),
+    protected_attributes: Sequence[str] = fairness.DEFAULT_PROTECTED,
+    interval_method: str = DEFAULT_INTERVAL_METHOD,
+    fairness_resamples: int = fairness.N_RESAMPLES,
 ) -> TrainingResult:
     """Select, fit and evaluate a model on clean rows (``ml.data.load_dataset`` output).
 
@@ -211,17 +301,30 @@ def train(
     ``quick``: 3-fold CV over tiny grids, for tests and first runs.
     ``n_jobs``: parallel CV fits (``-1``: all cores).
     ``progress``: called with a line of text as each stage ends.
-    Raises ``ValueError`` when the frame is too small to split and cross-validate.
+    ``exclude_features``: schema feature names to train without (``feature_policy``).
+    ``protected_attributes``: categorical features whose groups the fairness report and
+    the Mondrian calibration cover (default gender, race_ethnicity, lunch).
+    ``interval_method``: ``"marginal"`` or ``"mondrian"``, the intervals the model serves.
+    ``fairness_resamples``: bootstrap resamples per group (0 skips the fairness report and
+    its refits, for benchmarks).
+    Raises ``DataError`` (a ``ValueError``) for an unknown feature or attribute name, and
+    ``ValueError`` when the frame is too small to split and cross-validate.
     """
+    features = feature_policy(exclude_features)
+    protected = fairness.validate_attributes(protected_attributes)
+    if interval_method not in METHODS:
+        raise ValueError(f"interval_method must be one of {', '.join(METHODS)}")
     if frame[schema.TARGET].nunique() < 2:
         raise ValueError(f"{schema.TARGET} has the same value in every row: nothing to learn")
     started = time.perf_counter()
     say = progress or (lambda message: None)
     chosen = [CANDIDATES_BY_NAME[n] for n in candidates] if candidates else list(CANDIDATES)
     train_frame, test_frame = split(frame, seed=seed)
-    X_train, y_train = train_frame[list(schema.FEATURE_NAMES)], train_frame[schema.TARGET]
+    X_train, y_train = train_frame[features], train_frame[schema.TARGET]
     X_test, y_test = test_frame[list(schema.FEATURE_NAMES)], test_frame[schema.TARGET]
     say(f"split {len(frame)} rows: {len(train_frame)} for training, {len(test_frame)} held out")
+    if len(features) < len(schema.FEATURE_NAMES):
+        say(f"features used: {', '.join(features)}")
 
     leaderboard = []
     for candidate in chosen:
@@ -235,22 +338,16 @@ def train(
     winner = leaderboard[0]
     candidate = CANDIDATES_BY_NAME[winner["name"]]
 
-    pipeline = candidate.pipeline(seed).set_params(
-        **{f"model__{k}": v for k, v in winner["params"].items()}
+    fit_options = {
+        "protected_attributes": protected,
+        "interval_method": interval_method,
+        "seed": seed,
+        "n_jobs": n_jobs,
+    }
+    model = fit_calibrated(
+        candidate, winner["params"], train_frame, features=features, **fit_options
     )
-    oof = cross_val_predict(
-        pipeline, X_train, y_train, cv=KFold(5, shuffle=True, random_state=seed), n_jobs=n_jobs
-    )
-    half_width = conformal_quantile(np.abs(y_train.to_numpy() - oof), INTERVAL_LEVEL)
-    pipeline.fit(X_train, y_train)
-    background = np.asarray(pipeline.named_steps["preprocess"].transform(X_train)).mean(axis=0)
-    model = FittedModel(
-        pipeline=pipeline,
-        name=candidate.name,
-        interval_level=INTERVAL_LEVEL,
-        interval_half_width=half_width,
-        background_mean=background,
-    )
+    half_width = model.interval_half_width
 
     fast = model.compile_fast_path(X_test)
     say(
@@ -262,8 +359,9 @@ def train(
         )
     )
 
-    test_pred = model.predict_point(X_test)
+    test_pred, low, high = _served_interval(model, X_test)
     scored = regression_metrics(y_test, test_pred)
+    inside = (y_test.to_numpy() >= low) & (y_test.to_numpy() <= high)
     metrics = {
         "test_r2": scored["r2"],
         "test_mae": scored["mae"],
@@ -272,13 +370,53 @@ def train(
         "cv_r2_std": winner["cv_r2_std"],
         "interval_level": INTERVAL_LEVEL,
         "interval_half_width": half_width,
-        **interval_metrics(y_test, test_pred, half_width),
+        "interval_coverage": float(inside.mean()),
+        "interval_width": float((high - low).mean()),
+    }
+    mondrian_half = model.mondrian.half_width_rows(X_test)
+    interval_calibration = {
+        "method": model.interval_method,
+        "level": INTERVAL_LEVEL,
+        "marginal_half_width": half_width,
+        "mondrian": model.mondrian.as_dict(),
+        "holdout": {
+            "marginal": interval_metrics(y_test, test_pred, half_width),
+            "mondrian": interval_metrics(y_test, test_pred, mondrian_half),
+        },
     }
     say(
         f"winner {candidate.name}: held-out R² {metrics['test_r2']:.4f}, "
         f"MAE {metrics['test_mae']:.2f}, RMSE {metrics['test_rmse']:.2f}, "
-        f"90% interval coverage {metrics['interval_coverage']:.3f}"
+        f"90% interval coverage {metrics['interval_coverage']:.3f} ({model.interval_method})"
     )
+    flags, _ = model.flag_unusual(X_test)
+    unusual = {**model.unusual_profile.as_dict(), "holdout_flagged": int(flags.sum())}
+
+    report: dict = {}
+    if fairness_resamples:
+        variants = {}
+        for dropped in [a for a in protected if a in features]:
+            kept = [f for f in features if f != dropped]
+            variant = fit_calibrated(
+                candidate, winner["params"], train_frame, features=kept, **fit_options
+            )
+            point, v_low, v_high = _served_interval(variant, X_test)
+            variants[dropped] = {"features": kept, "point": point, "low": v_low, "high": v_high}
+        report = fairness.fairness_report(
+            test_frame,
+            point=test_pred,
+            low=low,
+            high=high,
+            features=features,
+            variants=variants,
+            attributes=protected,
+            level=INTERVAL_LEVEL,
+            interval_method=model.interval_method,
+            seed=seed,
+            n_resamples=fairness_resamples,
+        )
+        for line in report["sentences"]:
+            say(f"fairness: {line}")
     return TrainingResult(
         model=model,
         name=candidate.name,
@@ -296,4 +434,9 @@ def train(
         seed=seed,
         train_row_hashes=row_hashes(train_frame),
         quick=quick,
+        features=list(features),
+        excluded_features=[f for f in schema.FEATURE_NAMES if f not in features],
+        fairness=report,
+        interval_calibration=interval_calibration,
+        unusual=unusual,
     )
