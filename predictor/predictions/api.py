@@ -200,7 +200,7 @@ def _upload_frame(request):
     return uploads.json_frame(request.data), ""
 
 
-class _AnswersInKind(APIView):
+class JSONOrCSVAPIView(APIView):
     """JSON by default, CSV for ``Accept: text/csv``; errors are always JSON."""
 
     parser_classes = [StrictJSONParser, CSVParser, MultiPartParser]
@@ -234,7 +234,7 @@ CSV_RESPONSE = OpenApiResponse(
 )
 
 
-class PredictionBatchCreate(_AnswersInKind):
+class PredictionBatchCreate(JSONOrCSVAPIView):
     """Score a whole table of students at once."""
 
     @extend_schema(
@@ -269,7 +269,7 @@ class PredictionBatchCreate(_AnswersInKind):
         return _batch_response(request, result, status.HTTP_201_CREATED)
 
 
-class PredictionBatchDetail(_AnswersInKind):
+class PredictionBatchDetail(JSONOrCSVAPIView):
     """A batch you scored, again: its counts and rows (or its CSV)."""
 
     @extend_schema(
