@@ -45,6 +45,14 @@ class LifecycleError(ServiceError):
     code = "lifecycle_conflict"
 
 
+class PreflightError(ServiceError):
+    """A version that failed its pre-flight (it does not load, or does not reproduce its
+    held-out metrics), so it cannot be put in production."""
+
+    status_code = 409
+    code = "preflight_failed"
+
+
 class TooLargeError(ServiceError):
     """An upload over the limits in settings (``BATCH_MAX_BYTES``, ``BATCH_MAX_ROWS``)."""
 

@@ -217,6 +217,13 @@ SPECTACULAR_SETTINGS = {
 
 # How often a web process checks which model version is in production (seconds).
 SERVING_REFRESH_SECONDS = env.float("SERVING_REFRESH_SECONDS", default=2.0)
+# Automatic rollback when a production version fails too often (registry.serving): more
+# than AUTO_ROLLBACK_FAILURE_RATE of at least AUTO_ROLLBACK_MIN_ATTEMPTS attempts in the
+# last AUTO_ROLLBACK_WINDOW_SECONDS. A version that cannot load or fails the canary
+# rolls back at once.
+AUTO_ROLLBACK_FAILURE_RATE = env.float("AUTO_ROLLBACK_FAILURE_RATE", default=0.2)
+AUTO_ROLLBACK_MIN_ATTEMPTS = env.int("AUTO_ROLLBACK_MIN_ATTEMPTS", default=20)
+AUTO_ROLLBACK_WINDOW_SECONDS = env.int("AUTO_ROLLBACK_WINDOW_SECONDS", default=300)
 BATCH_MAX_ROWS = env.int("BATCH_MAX_ROWS", default=10_000)
 # Rows in one history CSV export. A gunicorn sync worker streams about 10,000 rows a
 # second here and is killed at GUNICORN_TIMEOUT (30 s) mid-file, which a browser saves as

@@ -77,6 +77,9 @@ class ModelArtifact(models.Model):
     train_row_hashes = models.JSONField(
         default=list, help_text="ml.data.row_hashes of the training rows (promotion gate)"
     )
+    holdout = models.JSONField(
+        default=list, help_text="the held-out rows with math_score, scored again at pre-flight"
+    )
 
     def __str__(self) -> str:
         return f"artifact of v{self.model_version.version}"

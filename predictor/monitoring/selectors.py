@@ -29,8 +29,11 @@ from django.db.models.functions import Cast, Round, Substr, TruncDay, TruncHour
 from django.utils import timezone
 
 from ml import drift, schema
+from predictor.errors import ServiceError
 from predictor.models import ModelVersion, ModelVersionEvent, Prediction
 from predictor.registry import selectors as registry_selectors
+from predictor.registry import serving
+from predictor.registry.services import SYSTEM_ACTOR
 
 PERCENTILES = (0.5, 0.95, 0.99)
 TOP_REJECTION_REASONS = 8
@@ -104,6 +107,7 @@ def report(*, window: Window) -> dict:
     "drift", "prediction_drift", "versions", "history", "alerts"}``; each part is
     documented on the function that builds it.
     """
+    serving_error = serving_fault()
     production = ModelVersion.objects.production().first()
     versions = model_versions(window=window)
     counted = volume(window=window)
@@ -127,7 +131,10 @@ def report(*, window: Window) -> dict:
         "prediction_drift": predictions,
         "versions": versions,
         "history": status_history(),
+        "serving_error": serving_error,
         "alerts": alerts(
+            serving_error=serving_error,
+            automatic_rollbacks=automatic_rollbacks(window=window),
             production=production,
             input_drift=input_drift,
             prediction_drift=predictions,
@@ -135,6 +142,43 @@ def report(*, window: Window) -> dict:
             traffic=totals,
         ),
     }
+
+
+def serving_fault() -> str | None:
+    """Why no model can serve now, in words, or ``None`` when one can. Asks the serving
+    layer as a request would, so a broken production version is rolled back here too."""
+    try:
+        serving.active_model()
+    except ServiceError as exc:
+        return exc.message
+    return None
+
+
+def automatic_rollbacks(*, window: Window) -> list[dict]:
+    """Rollbacks the system made by itself since the window's start (up to now, not to
+    the window's end: the report's own check may just have made one), newest first:
+    ``[{"created_at", "from_version", "to_version", "reason"}]``."""
+    events = (
+        ModelVersionEvent.objects.filter(
+            action=ModelVersionEvent.Action.ROLLBACK,
+            actor_label=SYSTEM_ACTOR,
+        )
+        .select_related("model_version", "previous_production")
+        .order_by("-created_at")
+    )
+    if window.since is not None:
+        events = events.filter(created_at__gt=window.since)
+    return [
+        {
+            "created_at": event.created_at.isoformat(),
+            "from_version": event.previous_production.version
+            if event.previous_production
+            else None,
+            "to_version": event.model_version.version,
+            "reason": event.reason,
+        }
+        for event in events[:20]
+    ]
 
 
 def _version_summary(version: ModelVersion | None) -> dict | None:
@@ -459,6 +503,8 @@ def _event(event: ModelVersionEvent) -> dict:
 
 def alerts(
     *,
+    serving_error: str | None = None,
+    automatic_rollbacks: list[dict] = (),
     production: ModelVersion | None,
     input_drift: dict | None,
     prediction_drift: dict | None,
@@ -467,12 +513,20 @@ def alerts(
 ) -> list[str]:
     """What crosses an alert line, in words (empty when all is well).
 
-    Alert lines: the data set drifts (half or more of the features, p < 0.05); a feature's
+    Alert lines: no model can serve; the system rolled a version back by itself in the
+    window; the data set drifts (half or more of the features, p < 0.05); a feature's
     or the predictions' PSI reaches 0.25; the production version's live MAE exceeds 1.5 ×
     its held-out MAE with at least 30 real scores (``ml.drift.accuracy_alert``); more than
     ``FAILURE_ALERT_RATE`` of at least 30 attempts failed (no model, or the model raised).
     """
     found = []
+    if serving_error:
+        found.append(f"no model can serve: {serving_error}")
+    for rollback in automatic_rollbacks:
+        found.append(
+            f"automatic rollback at {rollback['created_at'][:19].replace('T', ' ')} UTC from "
+            f"v{rollback['from_version']} to v{rollback['to_version']}: {rollback['reason']}"
+        )
     enough = bool(traffic) and traffic["total"] >= drift.MIN_OUTCOMES
     if enough and traffic["failure_rate"] > FAILURE_ALERT_RATE:
         found.append(

@@ -128,22 +128,31 @@ def prediction_create(
     started = time.perf_counter()
     try:
         served = serving.active_model()
-        result = served.model.predict_one(features)
     except ServiceError as exc:
         Prediction.objects.create(
             status=Prediction.Status.FAILED, errors={"model": exc.message}, **stored
         )
         raise
+    try:
+        result = served.model.predict_one(features)
     except Exception as exc:
-        # A bug or a broken artifact must not lose the request or leak a traceback: keep
-        # the attempt, log the details for operators, and answer with a plain message.
-        failed = Prediction.objects.create(
-            status=Prediction.Status.FAILED, errors={"model": type(exc).__name__}, **stored
-        )
-        logger.exception("scoring failed for prediction %s", failed.pk)
-        raise ScoringError(
-            f"the model could not score this student; the attempt is recorded as {failed.pk}"
-        ) from exc
+        # A bug or a broken model must not lose the request or leak a traceback: keep the
+        # attempt, log it, and let serving roll back a broken version and answer with
+        # the restored one.
+        failed = _store_scoring_failure(stored, served, exc)
+        restored = serving.scoring_failed(served, exc)
+        if restored is None:
+            raise ScoringError(
+                f"the model could not score this student; the attempt is recorded as {failed.pk}"
+            ) from exc
+        served = restored
+        try:
+            result = served.model.predict_one(features)
+        except Exception as again:
+            failed = _store_scoring_failure(stored, served, again)
+            raise ScoringError(
+                f"the model could not score this student; the attempt is recorded as {failed.pk}"
+            ) from again
     latency_ms = (time.perf_counter() - started) * 1000
     prediction = Prediction.objects.create(
         status=Prediction.Status.OK,
@@ -155,6 +164,31 @@ def prediction_create(
     # The served row, so serializing the answer needs no query for the version.
     prediction.model_version = served.model_version
     return prediction
+
+
+def _score_frame(frame: pd.DataFrame):
+    """``(served, PredictionBatch)`` for a frame of clean rows, scored by the production
+    model; when it fails and serving rolls a broken version back, by the restored one."""
+    served = serving.active_model()
+    try:
+        return served, served.model.predict(frame)
+    except Exception as exc:
+        logger.exception("v%s failed to score a batch of %d rows", served.version, len(frame))
+        restored = serving.scoring_failed(served, exc)
+        if restored is None:
+            raise
+        return restored, restored.model.predict(frame)
+
+
+def _store_scoring_failure(stored: dict, served, exc: BaseException) -> Prediction:
+    failed = Prediction.objects.create(
+        status=Prediction.Status.FAILED,
+        errors={"model": type(exc).__name__},
+        model_version_id=served.model_version_id,
+        **stored,
+    )
+    logger.exception("v%s failed to score prediction %s", served.version, failed.pk)
+    return failed
 
 
 def prediction_what_if(*, result: PredictionResult) -> PredictionResult:
@@ -270,8 +304,7 @@ def prediction_create_batch(
     if valid:
         started = time.perf_counter()
         try:
-            served = serving.active_model()
-            scores = served.model.predict(records_frame([checked[i].values for i in valid]))
+            served, scores = _score_frame(records_frame([checked[i].values for i in valid]))
         except ServiceError as exc:
             model_error = exc
         except Exception as exc:

@@ -24,8 +24,13 @@ from predictor.predictions.forms import (
     UploadForm,
     from_tutorial_post,
 )
+from predictor.registry import serving
 from studentperf.throttling import throttle_posts
 
+MODEL_UNAVAILABLE_TEXT = (
+    "Predictions cannot be made right now: no model is ready to score students. The site's "
+    "administrator has been alerted; anything you enter now will be kept but not scored."
+)
 HISTORY_PAGE_SIZE = 25
 BATCH_PROBLEM_ROWS_SHOWN = 100
 
@@ -62,10 +67,12 @@ def _predict_from_post(request, data):
             reference=form.cleaned_data["reference"],
         )
     except ServiceError as exc:
+        # A teacher's page names no developer command: 503s get the plain sentence.
+        message = MODEL_UNAVAILABLE_TEXT if exc.status_code == 503 else exc.message
         return render(
             request,
             "predictor/home.html",
-            {"form": form, "service_error": exc.message},
+            {"form": form, "service_error": message},
             status=exc.status_code,
         )
     return redirect("prediction-detail", pk=prediction.pk)
@@ -77,7 +84,10 @@ def home(request):
     """The prediction form; a valid POST stores the prediction and shows its page."""
     if request.method == "POST":
         return _predict_from_post(request, request.POST)
-    return render(request, "predictor/home.html", {"form": PredictionForm()})
+    context = {"form": PredictionForm()}
+    if not serving.can_serve():
+        context["service_error"] = MODEL_UNAVAILABLE_TEXT
+    return render(request, "predictor/home.html", context)
 
 
 # The tutorial's HTML form posted here without a CSRF token; old pages and scripts that

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Abs, Cast
 
 from ml import drift
@@ -96,6 +106,25 @@ def rollback_target(*, current: ModelVersion) -> ModelVersion | None:
         .first()
     )
     return event.previous_production if event else None
+
+
+def former_production_versions(*, current: ModelVersion) -> list[ModelVersion]:
+    """Versions other than ``current`` that were once in production, the one most
+    recently put there first (by their last promote or rollback event)."""
+    last_time = (
+        ModelVersionEvent.objects.filter(
+            model_version=OuterRef("pk"),
+            action__in=[ModelVersionEvent.Action.PROMOTE, ModelVersionEvent.Action.ROLLBACK],
+        )
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return list(
+        ModelVersion.objects.exclude(pk=current.pk)
+        .annotate(last_in_production=Subquery(last_time))
+        .filter(last_in_production__isnull=False)
+        .order_by("-last_in_production", "-version")
+    )
 
 
 def live_accuracy_by_version(

@@ -4,20 +4,29 @@ Each runs in one transaction and leaves an audit event."""
 
 from __future__ import annotations
 
+import json
+import logging
+
+import numpy as np
+import pandas as pd
 from django.db import transaction
 from django.db.models import Max
 
-from ml import artifact
+from ml import artifact, schema, synth
 from ml.data import row_hashes
 from ml.train import TrainingResult, regression_metrics
 from predictor.errors import (
     LifecycleError,
+    ModelUnavailableError,
     NoModelError,
+    PreflightError,
     ServiceError,
 )
 from predictor.models import ModelArtifact, ModelVersion, ModelVersionEvent
-from predictor.registry import serving
+from predictor.registry import selectors, serving
 from predictor.registry.selectors import rollback_target
+
+logger = logging.getLogger(__name__)
 
 
 def _next_version() -> int:
@@ -112,7 +121,10 @@ def model_version_register(
             artifact_bytes=len(data),
         )
         ModelArtifact.objects.create(
-            model_version=version, data=data, train_row_hashes=result.train_row_hashes
+            model_version=version,
+            data=data,
+            train_row_hashes=result.train_row_hashes,
+            holdout=json.loads(result.holdout.to_json(orient="records")),
         )
         ModelVersionEvent.objects.create(
             action=ModelVersionEvent.Action.REGISTER,
@@ -128,6 +140,80 @@ def model_version_register(
     return version, should_promote, reason
 
 
+# Pre-flight: how far a version's held-out figures scored again may be from those it
+# recorded at training (points; float noise across processes is far smaller).
+PREFLIGHT_TOLERANCE = 1e-3
+# Rows scored one at a time as serving does (the single-row path) at pre-flight.
+PREFLIGHT_SINGLE_ROWS = 20
+
+
+def model_version_preflight(*, model_version: ModelVersion) -> str:
+    """Check that ``model_version`` can serve before it is put in production: load it
+    through ``serving.load`` (the one loader), score its stored held-out rows in bulk and
+    one at a time, and check they reproduce the held-out RMSE and MAE recorded at
+    training within ``PREFLIGHT_TOLERANCE`` points and that every score lies in 0–100.
+
+    Returns a one-line summary of what was checked. Raises ``PreflightError`` naming the
+    fault. A version registered before held-out rows were stored is checked on a
+    generated sample for load and range only, and the summary says so.
+    """
+    try:
+        model = serving.load(model_version.pk).model
+    except ServiceError as exc:
+        raise PreflightError(f"pre-flight failed: {exc.message}") from None
+    rows = ModelArtifact.objects.filter(pk=model_version.pk).values_list("holdout", flat=True).get()
+    try:
+        if rows:
+            return _preflight_holdout(model, model_version, pd.DataFrame.from_records(rows))
+        return _preflight_sample(model, model_version)
+    except PreflightError:
+        raise
+    except Exception as exc:
+        raise PreflightError(
+            f"pre-flight failed: v{model_version.version} cannot score its held-out rows "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _preflight_holdout(model, model_version: ModelVersion, holdout: pd.DataFrame) -> str:
+    version = model_version.version
+    scored = model.predict(holdout)
+    points = np.asarray(scored.point, dtype=float)
+    if not np.all(np.isfinite(points)) or points.min() < 0 or points.max() > 100:
+        raise PreflightError(f"pre-flight failed: v{version} scores outside 0–100")
+    figures = regression_metrics(holdout[schema.TARGET], points)
+    recorded = model_version.metrics
+    for name, key in (("RMSE", "rmse"), ("MAE", "mae")):
+        expected = recorded.get(f"test_{key}")
+        if expected is not None and abs(figures[key] - expected) > PREFLIGHT_TOLERANCE:
+            raise PreflightError(
+                f"pre-flight failed: v{version} scores its {len(holdout)} held-out rows with "
+                f"{name} {figures[key]:.4f}, not the {expected:.4f} recorded at training"
+            )
+    for i, record in enumerate(holdout.head(PREFLIGHT_SINGLE_ROWS).to_dict("records")):
+        one = model.predict_one({name: record[name] for name in schema.FEATURE_NAMES})
+        if abs(one["predicted_math_score"] - points[i]) > PREFLIGHT_TOLERANCE:
+            raise PreflightError(
+                f"pre-flight failed: v{version} scores held-out row {i} as "
+                f"{one['predicted_math_score']:.3f} alone and {points[i]:.3f} in bulk"
+            )
+    return (
+        f"pre-flight passed: v{version} loads and reproduces its held-out RMSE "
+        f"{figures['rmse']:.3f} on {len(holdout)} rows"
+    )
+
+
+def _preflight_sample(model, model_version: ModelVersion) -> str:
+    sample = synth.generate(n_rows=50, seed=0)
+    points = np.asarray(model.predict(sample).point, dtype=float)
+    if not np.all(np.isfinite(points)) or points.min() < 0 or points.max() > 100:
+        raise PreflightError(f"pre-flight failed: v{model_version.version} scores outside 0–100")
+    return (
+        f"pre-flight passed: v{model_version.version} loads and scores 50 generated students "
+        "(it has no stored held-out rows to compare)"
+    )
+
+
 def model_version_promote(
     *,
     model_version: ModelVersion,
@@ -138,10 +224,15 @@ def model_version_promote(
 ) -> ModelVersion:
     """Make ``model_version`` the one production version, archiving the previous one.
 
-    Runs in one transaction with the previous production row locked; the partial unique
-    constraint on status guarantees there is never a second production row.
-    Raises ``LifecycleError`` when the version is already in production.
+    The version first passes ``model_version_preflight``; then, in one transaction with
+    the previous production row locked, it becomes production (the partial unique
+    constraint on status guarantees there is never a second production row) and an
+    audit event is written. Raises ``PreflightError`` when the version cannot serve and
+    ``LifecycleError`` when it is already in production.
     """
+    if ModelVersion.objects.filter(pk=model_version.pk).production().exists():
+        raise LifecycleError(f"v{model_version.version} is already in production")
+    model_version_preflight(model_version=model_version)
     with transaction.atomic():
         previous = ModelVersion.objects.select_for_update().production().first()
         target = ModelVersion.objects.select_for_update().get(pk=model_version.pk)
@@ -186,3 +277,54 @@ def model_version_rollback(*, actor=None, actor_label: str = "", reason: str = "
             reason=reason or f"rolled back from v{current.version}",
             action=ModelVersionEvent.Action.ROLLBACK,
         )
+
+
+# Who the audit trail names for a rollback nobody asked for.
+SYSTEM_ACTOR = "system (automatic rollback)"
+
+
+def model_version_rollback_automatic(*, failed_version_id: int, error: str) -> ModelVersion:
+    """Roll production back by itself when the version in production cannot serve.
+
+    Called by the serving layer when ``failed_version_id`` cannot be loaded or scored.
+    If it is still in production, the newest earlier production version (most recent
+    time in production first) that passes ``model_version_preflight`` replaces it; the
+    audit event names ``SYSTEM_ACTOR`` and the error. When another process already
+    rolled back, nothing is done. Returns the version now in production.
+
+    Raises ``ModelUnavailableError`` (503) when no earlier version can serve: production
+    is left as it is, so the fault stays visible on the dashboard and in ``/readyz``.
+    """
+    with transaction.atomic():
+        current = ModelVersion.objects.select_for_update().production().first()
+        if current is None:
+            raise NoModelError()
+        if current.pk != failed_version_id:
+            return current  # another process got here first
+        faults = [f"v{current.version}: {error}"]
+        for candidate in selectors.former_production_versions(current=current):
+            try:
+                model_version_preflight(model_version=candidate)
+            except PreflightError as exc:
+                faults.append(exc.message.removeprefix("pre-flight failed: "))
+                continue
+            current.status = ModelVersion.Status.ARCHIVED
+            current.save(update_fields=["status"])
+            candidate.status = ModelVersion.Status.PRODUCTION
+            candidate.save(update_fields=["status"])
+            ModelVersionEvent.objects.create(
+                action=ModelVersionEvent.Action.ROLLBACK,
+                model_version=candidate,
+                previous_production=current,
+                actor_label=SYSTEM_ACTOR,
+                reason=f"automatic rollback: v{current.version} cannot serve ({error})",
+            )
+            logger.error(
+                "automatic rollback from v%s to v%s: %s", current.version, candidate.version, error
+            )
+            transaction.on_commit(serving.reset)
+            return candidate
+    raise ModelUnavailableError(
+        f"model v{current.version} cannot serve and no earlier version can replace it "
+        f"({'; '.join(faults)}); an administrator must train or promote a working version"
+    )

@@ -14,10 +14,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 
-from ml import artifact
+from ml import artifact, schema
 from ml.predict import FittedModel
 from predictor.errors import ModelUnavailableError, NoModelError
 from predictor.models import ModelArtifact, ModelVersion
@@ -84,6 +85,16 @@ def active_model() -> ServedModel:
     return served
 
 
+def can_serve() -> bool:
+    """Whether a model can score a request now (loading, or rolling back, as a request
+    would); for pages that warn before anyone fills them in."""
+    try:
+        active_model()
+    except Exception:
+        return False
+    return True
+
+
 def current() -> ServedModel | None:
     """The model this process serves now, without asking the database or loading one
     (``None`` when it has none): for pages that may show it but must not wait for it."""
@@ -110,9 +121,76 @@ def _refresh() -> ServedModel:
             or _served.model_version_id != production["id"]
         ):
             _served = None  # the old model is freed before the new one is read
-            _served = load(production["id"])
+            try:
+                _served = load(production["id"])
+            except ModelUnavailableError as exc:
+                _served = load(_roll_back(production["id"], exc.message).pk)
         _checked_at = time.monotonic()
         return _served
+
+
+def _roll_back(failed_version_id: int, error: str) -> ModelVersion:
+    # Imported here: the registry's services use this module to load and reset.
+    from predictor.registry.services import model_version_rollback_automatic
+
+    return model_version_rollback_automatic(failed_version_id=failed_version_id, error=error)
+
+
+# The failure-rate trigger: over the last AUTO_ROLLBACK_WINDOW_SECONDS, a version whose
+# share of failed attempts passes AUTO_ROLLBACK_FAILURE_RATE (among at least
+# AUTO_ROLLBACK_MIN_ATTEMPTS attempts) is rolled back as an unloadable one is.
+def scoring_failed(served: ServedModel, error: BaseException) -> ServedModel | None:
+    """Tell the serving layer that ``served`` failed to score a request.
+
+    When the model also fails to score a known-good student (the canary: its first
+    stored held-out row, else a generated one) it is broken whatever the input, and it
+    is rolled back at once; otherwise it is rolled back when its recent failure rate
+    passes the threshold in settings. Returns the model now serving when a rollback
+    happened (the caller scores the request again with it), else ``None``. Raises
+    ``ModelUnavailableError`` when a rollback was needed and no version can serve.
+    """
+    global _served, _checked_at
+    reason = f"scoring failed ({type(error).__name__}: {error})"[:300]
+    if _canary_passes(served) and not _failure_rate_exceeded(served):
+        return None
+    _roll_back(served.model_version_id, reason)
+    with _lock:
+        _served = None
+        _checked_at = float("-inf")
+    return active_model()
+
+
+def _canary_passes(served: ServedModel) -> bool:
+    from ml import synth
+
+    rows = (
+        ModelArtifact.objects.filter(pk=served.model_version_id)
+        .values_list("holdout", flat=True)
+        .first()
+    )
+    student = rows[0] if rows else synth.generate(n_rows=1, seed=0).iloc[0].to_dict()
+    try:
+        served.model.predict_one({name: student[name] for name in schema.FEATURE_NAMES})
+    except Exception:
+        return False
+    return True
+
+
+def _failure_rate_exceeded(served: ServedModel) -> bool:
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from predictor.models import Prediction
+
+    since = timezone.now() - timedelta(seconds=settings.AUTO_ROLLBACK_WINDOW_SECONDS)
+    counts = Prediction.objects.filter(
+        model_version_id=served.model_version_id, created_at__gte=since
+    ).aggregate(attempts=Count("id"), failed=Count("id", filter=Q(status=Prediction.Status.FAILED)))
+    attempts, failed = counts["attempts"], counts["failed"]
+    return (
+        attempts >= settings.AUTO_ROLLBACK_MIN_ATTEMPTS
+        and failed / attempts > settings.AUTO_ROLLBACK_FAILURE_RATE
+    )
 
 
 def reset() -> None:

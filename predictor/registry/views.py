@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,6 +11,8 @@ from django.views.decorators.http import require_GET
 
 from predictor.errors import ServiceError
 from predictor.registry import selectors, serving
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -46,4 +50,7 @@ def readyz(request):
         served = serving.active_model()
     except ServiceError as exc:
         return JsonResponse({"ready": False, "reason": exc.message}, status=503)
+    except Exception:  # a probe answers in its own format whatever broke
+        logger.exception("readyz: the serving layer failed")
+        return JsonResponse({"ready": False, "reason": "the model could not be loaded"}, status=503)
     return JsonResponse({"ready": True, "model_version": served.version})

@@ -184,8 +184,10 @@ def test_prediction_drift_counts_the_production_versions_predictions(db, product
 
 
 def test_the_report_without_a_model_says_so_and_does_not_fail(db):
-    """No version and no traffic: empty figures, no drift section, no alert."""
+    """No version and no traffic: empty figures, no drift section, and one alert saying
+    that no model can serve (never a green "No alert")."""
     report = monitoring.report(window=window("all"))
     assert report["production"] is None and report["drift"] is None
     assert report["traffic"]["total"] == 0 and report["volume"]["buckets"] == []
-    assert report["alerts"] == [] and report["versions"] == []
+    assert report["versions"] == []
+    assert len(report["alerts"]) == 1 and report["alerts"][0].startswith("no model can serve")

@@ -109,10 +109,11 @@ def test_it_rejects_malformed_json_and_a_json_array(client, production_model):
     assert Prediction.objects.filter(status="rejected").count() == 2
 
 
-def test_a_scoring_failure_is_a_plain_500_and_the_attempt_is_kept(
+def test_a_broken_model_with_nothing_to_fall_back_to_is_a_plain_503(
     client, production_model, monkeypatch
 ):
-    """If the model raises, the answer is a JSON message (no traceback) and a failed row."""
+    """If the only version raises on every student, the answer is a JSON 503 saying no
+    version can serve (no traceback), and the failed attempt is kept."""
     from predictor.registry import serving
 
     served = serving.active_model()
@@ -124,8 +125,9 @@ def test_a_scoring_failure_is_a_plain_500_and_the_attempt_is_kept(
     monkeypatch.setattr(served.model, "predict", broken)
     monkeypatch.setattr(served.model, "predict_one", broken)
     response = client.post(URL, STUDENT, format="json")
-    assert response.status_code == 500
-    assert "could not score this student" in response.json()["detail"]
+    assert response.status_code == 503
+    assert response.json()["code"] == "model_unavailable"
+    assert "no earlier version can replace it" in response.json()["detail"]
     assert "Traceback" not in response.content.decode()
     assert Prediction.objects.get().status == "failed"
 

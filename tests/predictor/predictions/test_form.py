@@ -53,11 +53,18 @@ def test_a_bad_value_is_shown_next_to_its_field_and_stored_rejected(
     assert row.reading_score in (None, 72)
 
 
-def test_the_form_says_how_to_train_when_there_is_no_model(client, db):
-    """Without a model the page answers 503 with the train_model command."""
+def test_the_form_says_plainly_when_no_model_can_serve(client, db):
+    """Without a model the page says so before anyone fills it in, and a POST answers 503
+    with the same plain sentence: no developer command on a teacher's page. The attempt
+    is kept."""
+    before = client.get("/").content.decode()
+    assert "Predictions cannot be made right now" in before
+    assert "manage.py" not in before
     response = client.post("/", STUDENT)
     assert response.status_code == 503
-    assert "python manage.py train_model" in response.content.decode()
+    html = response.content.decode()
+    assert "Predictions cannot be made right now" in html and "manage.py" not in html
+    assert Prediction.objects.get().status == "failed"
 
 
 def test_predictdata_accepts_the_tutorial_field_names(client, production_model):
