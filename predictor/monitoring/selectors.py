@@ -38,16 +38,6 @@ from predictor.registry.services import SYSTEM_ACTOR
 PERCENTILES = (0.5, 0.95, 0.99)
 TOP_REJECTION_REASONS = 8
 
-_EVENT_FIELDS = (
-    "created_at",
-    "action",
-    "reason",
-    "actor_label",
-    "model_version__version",
-    "previous_production__version",
-    "actor__username",
-)
-
 
 # A share of failed attempts above which monitor_report and the dashboard alert.
 FAILURE_ALERT_RATE = 0.05
@@ -441,7 +431,7 @@ def model_versions(*, window: Window) -> list[dict]:
     )
     events = (
         ModelVersionEvent.objects.select_related("model_version", "previous_production", "actor")
-        .only(*_EVENT_FIELDS)
+        .only(*registry_selectors.EVENT_FIELDS)
         .order_by("-created_at", "-id")
     )
     history: dict[int, list[dict]] = {}
@@ -486,7 +476,7 @@ def status_history(*, limit: int = 20) -> list[dict]:
     "from_version", "to_version", "actor", "reason"}]``."""
     events = ModelVersionEvent.objects.select_related(
         "model_version", "previous_production", "actor"
-    ).only(*_EVENT_FIELDS)[:limit]
+    ).only(*registry_selectors.EVENT_FIELDS)[:limit]
     return [_event(e) for e in events]
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import F
 
 from predictor.models import Batch, ModelVersion, Prediction
+from studentperf.admin import EvidenceAdmin
 
 
 class ModelVersionFilter(admin.SimpleListFilter):
@@ -25,7 +26,7 @@ class ModelVersionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Prediction)
-class PredictionAdmin(admin.ModelAdmin):
+class PredictionAdmin(EvidenceAdmin):
     """Every stored prediction attempt, read-only: nobody edits or deletes a prediction."""
 
     list_display = (
@@ -50,24 +51,9 @@ class PredictionAdmin(admin.ModelAdmin):
     def version(self, obj):
         return f"v{obj.version_number}" if obj.version_number else "—"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(EvidenceAdmin):
     list_display = ("id", "created_at", "source_name", "rows_total", "rows_scored", "owner")
     list_filter = ("created_at",)
     search_fields = ("source_name",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

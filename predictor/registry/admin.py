@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from predictor.errors import ServiceError
 from predictor.models import ModelVersion, ModelVersionEvent
 from predictor.registry import selectors, services
+from studentperf.admin import EvidenceAdmin
 
 
 class LifecycleReasonForm(forms.Form):
@@ -261,7 +262,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersionEvent)
-class ModelVersionEventAdmin(admin.ModelAdmin):
+class ModelVersionEventAdmin(EvidenceAdmin):
     """The audit trail: read-only, never deleted."""
 
     list_display = (
@@ -279,12 +280,3 @@ class ModelVersionEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("model_version", "previous_production")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -69,6 +69,18 @@ def production_version() -> ModelVersion | None:
     return ModelVersion.objects.production().first()
 
 
+# What a list of status changes shows of an event and the versions and actor it names.
+EVENT_FIELDS = (
+    "created_at",
+    "action",
+    "reason",
+    "actor_label",
+    "model_version__version",
+    "previous_production__version",
+    "actor__username",
+)
+
+
 def model_version_events(*, model_version: ModelVersion) -> QuerySet[ModelVersionEvent]:
     """Status changes that involve ``model_version`` (as the new or the replaced production
     version), newest first, with both versions and the actor joined."""
@@ -77,15 +89,7 @@ def model_version_events(*, model_version: ModelVersion) -> QuerySet[ModelVersio
             Q(model_version=model_version) | Q(previous_production=model_version)
         )
         .select_related("model_version", "previous_production", "actor")
-        .only(
-            "created_at",
-            "action",
-            "reason",
-            "actor_label",
-            "model_version__version",
-            "previous_production__version",
-            "actor__username",
-        )
+        .only(*EVENT_FIELDS)
     )
 
 
