@@ -350,3 +350,24 @@ def test_a_refused_long_cell_is_quoted_short_in_the_row_error(api, production_mo
     (row,) = read_csv(response.content.decode())
     assert row["status"] == "rejected"
     assert "(10,050 characters)" in row["error"] and len(row["error"]) < 200
+
+
+def test_formula_headers_come_back_as_text_in_every_scored_csv(client, production_model):
+    """Extra column headers such as @SUM(1+1) and =HYPERLINK("x") are written with a
+    leading apostrophe in the API's CSV answer and in /batch/<id>.csv, as cells are."""
+    rows = [["@SUM(1+1)", '=HYPERLINK("x")', *KAGGLE_HEADERS]]
+    frame = make_students(3, seed=3).drop(columns="math_score")
+    rows += [["a", "b", *map(str, row)] for row in frame.itertuples(index=False)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    text = out.getvalue()
+    answer = APIClient().post(URL, text, content_type="text/csv", HTTP_ACCEPT="text/csv")
+    assert answer.status_code == 201
+    upload = SimpleUploadedFile("f.csv", text.encode(), content_type="text/csv")
+    assert client.post("/batch/", {"file": upload}).status_code == 302
+    download = client.get(f"/batch/{Batch.objects.latest('created_at').pk}.csv")
+    for body in (answer.content.decode(), b"".join(download.streaming_content).decode()):
+        header = next(csv.reader(io.StringIO(body)))
+        assert header[:2] == ["'@SUM(1+1)", '\'=HYPERLINK("x")']
+        assert header[2:9] == KAGGLE_HEADERS
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
