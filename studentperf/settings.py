@@ -173,7 +173,9 @@ REST_FRAMEWORK = {
     ],
     # Token first: a refused token then answers 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication, but a present header that is not "Token <key>" is
+        # a 401 rather than anonymous.
+        "studentperf.api.authentication.StrictTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
