@@ -36,6 +36,8 @@ class DataReport:
 
     ``rejections`` maps a reason such as ``"reading_score out of 0–100"`` to a row count;
     a row is counted once, under the first rule it breaks (columns in schema order).
+    ``missing_categories``: ``{feature: [categories]}`` of the schema's choices that no
+    kept row has (a model trained on them scores such a student with a warning).
     ``problems`` counts the same rows by their full message, value included (``'lunch
     "caviar" is not one of: standard, free/reduced'``), to name the commonest.
     """
@@ -46,6 +48,7 @@ class DataReport:
     problems: Counter = field(default_factory=Counter)
     duplicate_rows: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    missing_categories: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -61,6 +64,12 @@ class DataReport:
             text += f"; {self.duplicate_rows} duplicate rows (kept)"
         if self.ignored_columns:
             text += f"; ignored columns: {', '.join(self.ignored_columns)}"
+        for name, values in self.missing_categories.items():
+            listed = ", ".join(f'"{v}"' for v in values)
+            text += (
+                f"; WARNING: no rows with {name} {listed}: the model will score such a "
+                "student as an average of the others, with a warning"
+            )
         return text
 
     def as_dict(self) -> dict:
@@ -71,6 +80,7 @@ class DataReport:
             "rejections": dict(self.rejections),
             "duplicate_rows": self.duplicate_rows,
             "ignored_columns": list(self.ignored_columns),
+            "missing_categories": dict(self.missing_categories),
         }
 
 
@@ -386,6 +396,11 @@ def validate_frame(
         if name in clean.columns:
             clean[name] = clean[name].astype("int64")
     report.duplicate_rows = int(clean.duplicated().sum())
+    for name in schema.CATEGORICAL_FEATURES:
+        present = set(clean[name])
+        missing = [c for c in schema.FEATURES_BY_NAME[name].choices if c not in present]
+        if missing:
+            report.missing_categories[name] = missing
     return clean, report
 
 
