@@ -17,12 +17,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import charset_normalizer
 import pandas as pd
 
 from ml import schema
 from ml.errors import DataError
 
 MIN_ROWS = 50
+# Training stops when more than this share of a file's rows would be dropped as invalid:
+# past a few stray rows, what is wrong is the file (an encoding, a renamed category), and
+# a model fitted on what is left would silently miss whole groups of students.
+MAX_DROPPED_SHARE = 0.05
 
 
 @dataclass
@@ -31,13 +36,19 @@ class DataReport:
 
     ``rejections`` maps a reason such as ``"reading_score out of 0–100"`` to a row count;
     a row is counted once, under the first rule it breaks (columns in schema order).
+    ``missing_categories``: ``{feature: [categories]}`` of the schema's choices that no
+    kept row has (a model trained on them scores such a student with a warning).
+    ``problems`` counts the same rows by their full message, value included (``'lunch
+    "caviar" is not one of: standard, free/reduced'``), to name the commonest.
     """
 
     rows_read: int = 0
     rows_kept: int = 0
     rejections: Counter = field(default_factory=Counter)
+    problems: Counter = field(default_factory=Counter)
     duplicate_rows: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    missing_categories: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -53,6 +64,12 @@ class DataReport:
             text += f"; {self.duplicate_rows} duplicate rows (kept)"
         if self.ignored_columns:
             text += f"; ignored columns: {', '.join(self.ignored_columns)}"
+        for name, values in self.missing_categories.items():
+            listed = ", ".join(f'"{v}"' for v in values)
+            text += (
+                f"; WARNING: no rows with {name} {listed}: the model will score such a "
+                "student as an average of the others, with a warning"
+            )
         return text
 
     def as_dict(self) -> dict:
@@ -63,6 +80,7 @@ class DataReport:
             "rejections": dict(self.rejections),
             "duplicate_rows": self.duplicate_rows,
             "ignored_columns": list(self.ignored_columns),
+            "missing_categories": dict(self.missing_categories),
         }
 
 
@@ -164,18 +182,47 @@ def frame_from_records(records: list) -> pd.DataFrame:
     return _canonical_columns(pd.DataFrame(rows, columns=columns, dtype=object))
 
 
-def read_csv_bytes(data: bytes) -> pd.DataFrame:
-    """Decode bytes (UTF-8 with or without BOM, else Latin-1) and parse them as CSV.
+# The encodings spreadsheets write: Excel's "CSV UTF-8" (with a BOM) and plain UTF-8,
+# "Unicode text" (UTF-16 with a BOM), and "CSV" on Windows (Windows-1252, whose
+# printable range covers Latin-1's). charset-normalizer chooses among these only: left
+# to all its code pages, it reads a Windows file of curly apostrophes as Central European.
+SPREADSHEET_ENCODINGS = ("utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "cp1252", "latin_1")
+UNREADABLE_TEXT = (
+    "the file is not text in an encoding spreadsheets write (UTF-8, UTF-16, Windows-1252): "
+    "save it as 'CSV UTF-8'"
+)
 
-    Raises ``DataError`` for UTF-16 (a spreadsheet's "Unicode text"), which Latin-1 would
-    read as every other character a NUL."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:200]:
-        raise DataError("the file is UTF-16 (or binary), not UTF-8 text: save it as 'CSV UTF-8'")
+
+def decode_text(data: bytes) -> str:
+    """Bytes of a CSV/TSV file as text, whatever encoding a spreadsheet saved it in.
+
+    UTF-8 (with or without a BOM) is read as such; anything else is given to
+    charset-normalizer, limited to ``SPREADSHEET_ENCODINGS``; when it finds none fitting
+    (a short file), Windows-1252. A BOM is dropped. Raises ``DataError``
+    (``UNREADABLE_TEXT``) for bytes none of these decode (a binary file).
+    """
+    # A NUL is no character of a text table; it is every other byte of UTF-16, which is
+    # also valid UTF-8.
+    if b"\x00" not in data[:4096]:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    match = charset_normalizer.from_bytes(data, cp_isolation=list(SPREADSHEET_ENCODINGS)).best()
+    encoding = match.encoding if match is not None else "cp1252"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return read_csv_text(text)
+        raise DataError(UNREADABLE_TEXT) from None
+    if "\x00" in text:
+        raise DataError(UNREADABLE_TEXT)
+    return text.lstrip("\ufeff")
+
+
+def read_csv_bytes(data: bytes) -> pd.DataFrame:
+    """Decode bytes (``decode_text``: UTF-8, UTF-16, Windows-1252, ...) and parse them as
+    CSV (``read_csv_text``). Raises ``DataError`` as those do."""
+    return read_csv_text(decode_text(data))
 
 
 def cell_error(name: str, raw: object) -> str | None:
@@ -298,15 +345,20 @@ def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
 
 
 def validate_frame(
-    frame: pd.DataFrame, *, require_target: bool = True, min_rows: int = MIN_ROWS
+    frame: pd.DataFrame,
+    *,
+    require_target: bool = True,
+    min_rows: int = MIN_ROWS,
+    max_dropped_share: float | None = None,
 ) -> tuple[pd.DataFrame, DataReport]:
     """Check columns, drop invalid rows (counted by reason) and return the clean frame.
 
     ``frame`` holds raw values with canonical column names. The clean frame has the seven
     features (and ``math_score`` when ``require_target``) in schema order, categories as
     strings and scores as int64, with a fresh 0..n-1 index.
-    Raises ``DataError`` naming the first missing column, or when fewer than ``min_rows``
-    valid rows remain.
+    Raises ``DataError`` naming the first missing column; when more than
+    ``max_dropped_share`` (a fraction; ``None``: no limit) of the rows are invalid, naming
+    the commonest problem; or when fewer than ``min_rows`` valid rows remain.
     """
     required = [*schema.FEATURE_NAMES, schema.TARGET] if require_target else schema.FEATURE_NAMES
     require_columns(frame, required)
@@ -316,14 +368,24 @@ def validate_frame(
     for index, record in enumerate(frame[required].to_dict("records")):
         errors = row_errors(record, require_target=require_target)
         if ragged_row_error(frame, index):
-            report.rejections["row with more or fewer fields than the header"] += 1
+            reason = "row with more or fewer fields than the header"
+            report.rejections[reason] += 1
+            report.problems[reason] += 1
             continue
         if errors:
             name, message = next(iter(errors.items()))
             report.rejections[rejection_reason(name, message)] += 1
+            report.problems[f"{name} {message}"] += 1
             continue
         kept.append(clean_row(record, require_target=require_target))
     report.rows_kept = len(kept)
+    if max_dropped_share is not None and report.rows_rejected > max_dropped_share * len(frame):
+        problem, count = report.problems.most_common(1)[0]
+        raise DataError(
+            f"{report.rows_rejected:,} of {report.rows_read:,} rows "
+            f"({report.rows_rejected / report.rows_read:.0%}) would be dropped, more than the "
+            f"{max_dropped_share:.0%} allowed, mostly ({count:,} rows): {problem}"
+        )
     if report.rows_kept < min_rows:
         raise DataError(
             f"only {report.rows_kept} valid rows; at least {min_rows} are needed "
@@ -334,6 +396,11 @@ def validate_frame(
         if name in clean.columns:
             clean[name] = clean[name].astype("int64")
     report.duplicate_rows = int(clean.duplicated().sum())
+    for name in schema.CATEGORICAL_FEATURES:
+        present = set(clean[name])
+        missing = [c for c in schema.FEATURES_BY_NAME[name].choices if c not in present]
+        if missing:
+            report.missing_categories[name] = missing
     return clean, report
 
 
@@ -341,8 +408,9 @@ def load_dataset(path: str | Path, *, min_rows: int = MIN_ROWS) -> tuple[pd.Data
     """Read and validate a training CSV.
 
     Returns ``(frame, report)`` as ``validate_frame`` does, with the target required.
-    Raises ``DataError`` when the file is missing or unreadable, a column is missing, or
-    fewer than ``min_rows`` (default 50) valid rows remain.
+    Raises ``DataError`` when the file is missing or unreadable, a column is missing, more
+    than ``MAX_DROPPED_SHARE`` (5%) of its rows are invalid, or fewer than ``min_rows``
+    (default 50) valid rows remain.
     """
     path = Path(path)
     try:
@@ -353,7 +421,12 @@ def load_dataset(path: str | Path, *, min_rows: int = MIN_ROWS) -> tuple[pd.Data
         raise DataError(f"{path} is a directory, not a CSV file") from None
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
-    return validate_frame(read_csv_bytes(data), require_target=True, min_rows=min_rows)
+    return validate_frame(
+        read_csv_bytes(data),
+        require_target=True,
+        min_rows=min_rows,
+        max_dropped_share=MAX_DROPPED_SHARE,
+    )
 
 
 def fingerprint(frame: pd.DataFrame) -> str:

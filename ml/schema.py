@@ -113,13 +113,16 @@ def normalize_header(header: str) -> str:
 
 def normalize_category(value: object) -> str:
     """Canonical spelling of a category value: trimmed, inner spaces collapsed, lower case,
-    except the race/ethnicity groups, which keep the data set's ``"group A"`` form."""
+    apostrophes straight (curly, modifier-letter, acute, backtick), except the
+    race/ethnicity groups, which keep the data set's ``"group A"`` form."""
     text = re.sub(r"\s+", " ", str(value).strip())
     lowered = text.lower()
     match = re.fullmatch(r"group ([a-e])", lowered)
     if match:
         return f"group {match.group(1).upper()}"
-    return lowered.replace("\u2019", "'")
+    # Word processors and phones type "bachelor’s degree" with a curly (or modifier-letter)
+    # apostrophe; the data set's spelling has the straight one.
+    return re.sub("[\u2018\u2019\u02bc\u00b4`]", "'", lowered)
 
 
 def category_label(value: str) -> str:

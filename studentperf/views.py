@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.utils.html import escape
 from django.views import defaults
 
 from studentperf.requestlog import current_request_id
+
+logger = logging.getLogger("django.request")
 
 
 def server_error(request):
@@ -15,7 +20,18 @@ def server_error(request):
     Rendered without a RequestContext, as Django's own handler does, so that a broken
     context processor cannot fail the error page too.
     """
-    page = loader.get_template("500.html").render({"request_id": current_request_id()})
+    request_id = current_request_id()
+    try:
+        page = loader.get_template("500.html").render({"request_id": request_id})
+    except Exception:
+        # The error page must not fail in turn (the server would answer its own bare 500
+        # and the request id would be lost): a page with no template at all.
+        logger.exception("the 500 page could not be rendered")
+        page = (
+            "<!doctype html><title>Something went wrong</title>"
+            "<h1>Something went wrong on our side</h1>"
+            f"<p>The error has been logged with request id {escape(request_id or '')}.</p>"
+        )
     return HttpResponseServerError(page)
 
 

@@ -37,7 +37,8 @@ class Prediction(models.Model):
     Inputs are null when they were missing or invalid (``status`` rejected; the raw
     request is in ``raw_payload`` and the reasons in ``errors`` as ``{field: message}``).
     ``contributions`` maps each feature to points; they sum to
-    ``predicted_math_score − baseline``.
+    ``predicted_math_score − baseline``. ``warnings``: sentences shown with the score
+    (``[]`` when none), e.g. a category the model never saw.
     """
 
     class Channel(models.TextChoices):
@@ -73,6 +74,9 @@ class Prediction(models.Model):
     interval_level = models.FloatField(null=True, blank=True)
     baseline = models.FloatField(null=True, blank=True)
     contributions = models.JSONField(null=True, blank=True)
+    # What a reader of the score must know, e.g. a category the model never saw (list of
+    # sentences, ml.predict.PredictionBatch.warnings).
+    warnings = models.JSONField(default=list, blank=True)
     model_version = models.ForeignKey(
         ModelVersion,
         null=True,

@@ -40,6 +40,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _text(value) -> str:
+    """``value`` as a CSV cell (header or body) that a spreadsheet shows as text."""
     if value is None:
         return ""
     text = str(value)
@@ -65,7 +66,8 @@ def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list
     # Where a row's cells were too long to keep as sent (services.bounded_payload), its
     # features and reference are echoed from their own columns instead.
     stored = {c: n for c in columns if (n := schema.normalize_header(c)) in _ECHOED_FIELDS}
-    yield [*columns, *BATCH_RESULT_COLUMNS]
+    # The header row comes from the uploader's file too: escaped like any cell.
+    yield [*(_text(c) for c in columns), *BATCH_RESULT_COLUMNS]
     for p in predictions:
         raw = p.raw_payload if isinstance(p.raw_payload, dict) else {}
         if TRUNCATED_PAYLOAD in raw:
@@ -82,7 +84,7 @@ def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list
 
 def history_rows(predictions: Iterable[Prediction]) -> Iterator[list[str]]:
     """``HISTORY_COLUMNS``, then one row per prediction (times in ISO 8601, UTC offset)."""
-    yield list(HISTORY_COLUMNS)
+    yield [_text(c) for c in HISTORY_COLUMNS]
     for p in predictions:
         yield [
             str(p.pk),

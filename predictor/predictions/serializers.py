@@ -113,6 +113,11 @@ class PredictionSerializer(serializers.ModelSerializer):
     interval = serializers.SerializerMethodField()
     contributions = ContributionsSerializer(allow_null=True)
     model_version = serializers.SerializerMethodField()
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="what to know about this score, e.g. a category the model never saw "
+        "(scored as an average of those it saw, with no points of its own); [] when none",
+    )
 
     class Meta:
         model = Prediction
@@ -127,6 +132,7 @@ class PredictionSerializer(serializers.ModelSerializer):
             "interval",
             "baseline",
             "contributions",
+            "warnings",
             "model_version",
             "latency_ms",
             "errors",
@@ -231,6 +237,9 @@ class BatchRowResultSerializer(serializers.Serializer):
     predicted_math_score = serializers.FloatField(allow_null=True)
     interval_low = serializers.FloatField(allow_null=True)
     interval_high = serializers.FloatField(allow_null=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="as a single prediction's; [] when none"
+    )
     errors = serializers.DictField(child=serializers.CharField(), help_text="{field: message}")
 
 

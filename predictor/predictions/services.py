@@ -93,6 +93,7 @@ def score_columns(result: dict) -> dict:
         "interval_level": result["interval"]["level"],
         "baseline": result["baseline"],
         "contributions": result["contributions"],
+        "warnings": result.get("warnings", []),
     }
 
 
@@ -375,6 +376,7 @@ def _fill_scores(predictions, valid, scores, model_version_id, latency_ms) -> No
         prediction.interval_level = scores.level
         prediction.baseline = baseline[k]
         prediction.contributions = dict(zip(schema.FEATURE_NAMES, contributions[k], strict=True))
+        prediction.warnings = scores.warnings[k] if scores.warnings else []
         prediction.model_version_id = model_version_id
         prediction.latency_ms = latency_ms
 

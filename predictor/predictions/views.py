@@ -4,11 +4,13 @@ one service or selector, and render."""
 from __future__ import annotations
 
 import uuid
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -90,16 +92,49 @@ def home(request):
     return render(request, "predictor/home.html", context)
 
 
+def _csrf_token_valid(request) -> bool:
+    """Whether a POST carries the site's CSRF token, checked by Django's own middleware.
+    A post without a CSRF cookie or without a token (every legacy post) cannot pass and is
+    not checked, so not logged as a CSRF rejection."""
+    sent = "csrfmiddlewaretoken" in request.POST or settings.CSRF_HEADER_NAME in request.META
+    if settings.CSRF_COOKIE_NAME not in request.COOKIES or not sent:
+        return False
+    return CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {}) is None
+
+
 # The tutorial's HTML form posted here without a CSRF token; old pages and scripts that
-# still do must keep working, and the route only ever creates a prediction.
+# still do must keep working, so the route is exempt, and a post without a valid token is
+# kept out of any existing history: another site could have sent it in a visitor's name.
 @csrf_exempt
 @throttle_posts
 @require_http_methods(["GET", "POST"])
 def predictdata(request):
-    """The tutorial's route: its field names (``ethnicity``), the same result page."""
+    """The tutorial's route: its field names (``ethnicity``), the same result page.
+
+    With a valid CSRF token the post is the visitor's own, as on ``/``. Without one it is
+    scored as a fresh anonymous visitor (no owner, a new session, whose cookie the answer
+    sets so that the result page opens), except from a logged-in browser, where it is
+    refused with a 403 page and nothing is stored: the user is neither credited with a
+    forged prediction nor logged out by a new session.
+    """
     if request.method == "GET":
         return redirect("home")
+    if not _csrf_token_valid(request):
+        if request.user.is_authenticated:
+            return render(
+                request,
+                "403.html",
+                {"reason": FOREIGN_POST_REFUSED},
+                status=403,
+            )
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     return _predict_from_post(request, from_tutorial_post(request.POST))
+
+
+FOREIGN_POST_REFUSED = (
+    "This form was sent from a page outside studentperf without this site's form token, "
+    "so nothing was added to your history. Use the form on the Predict page instead."
+)
 
 
 @require_GET

@@ -71,6 +71,8 @@ def exception_handler(exc, context):
                 "detail": f"too many requests: {limit}; retry in {math.ceil(exc.wait or 1)} s",
                 "code": "throttled",
             }
+        elif isinstance(response.data, dict) and set(response.data) == {"detail"}:
+            response.data["code"] = getattr(response.data["detail"], "code", "error")
         return response
     request = context.get("request")
     request_id = getattr(request, "request_id", None)

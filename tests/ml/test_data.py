@@ -71,7 +71,7 @@ def test_it_names_a_missing_column(tmp_path):
 def test_it_drops_bad_rows_and_counts_them_by_reason(tmp_path):
     """Empty, non-numeric, out-of-range scores and unknown categories are dropped and counted."""
     path = tmp_path / "students.csv"
-    frame = make_students(80, seed=2).astype(object)
+    frame = make_students(200, seed=2).astype(object)
     frame.loc[0, "reading_score"] = 120
     frame.loc[1, "reading_score"] = -3
     frame.loc[2, "writing_score"] = "abc"
@@ -80,7 +80,7 @@ def test_it_drops_bad_rows_and_counts_them_by_reason(tmp_path):
     frame.loc[5, "writing_score"] = 71.5
     frame.to_csv(path, index=False)
     clean, report = load_dataset(path)
-    assert len(clean) == 74 and report.rows_rejected == 6
+    assert len(clean) == 194 and report.rows_rejected == 6
     assert report.rejections["reading_score out of 0–100"] == 2
     assert report.rejections["writing_score not a whole number"] == 2
     assert report.rejections["math_score empty"] == 1
@@ -109,7 +109,7 @@ def test_it_reports_duplicate_rows(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"", "empty"), (b"\x00\x01garbage\nx;y,z\n1,2;3;4\n", "not UTF-8 text")],
+    [(b"", "empty"), (b"\x00\x01garbage\nx;y,z\n1,2;3;4\n", "not text in an encoding")],
 )
 def test_it_refuses_files_that_are_not_student_tables(tmp_path, content, message):
     """An empty or unrelated file gives a plain DataError, never a traceback."""
@@ -156,14 +156,66 @@ def test_unnamed_header_columns_are_named_by_position():
         read_csv_text("gender,,lunch,\nfemale,1,standard,2\n")
 
 
-def test_a_utf16_file_is_named_as_such():
-    """A spreadsheet's "Unicode text" export is UTF-16: say so instead of reading NULs."""
-    from ml.data import read_csv_bytes
+def curly_students(n: int, seed: int = 5) -> pd.DataFrame:
+    """Students whose education levels are typed with a curly apostrophe (U+2019), as Excel
+    on Windows autocorrects them."""
+    frame = make_students(n, seed=seed)
+    frame["parental_level_of_education"] = frame["parental_level_of_education"].str.replace(
+        "'", "\u2019"
+    )
+    return frame
 
-    text = "gender,lunch\nfemale,standard\n"
-    for data in (text.encode("utf-16"), text.encode("utf-16-le")):
-        with pytest.raises(DataError, match="UTF-16"):
-            read_csv_bytes(data)
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_files_in_the_encodings_spreadsheets_write_train_on_every_row(tmp_path, encoding):
+    """Windows-1252 ("bachelor’s degree" with byte 0x92), UTF-16 with or without a BOM and
+    UTF-8 with a BOM: every row is read, curly apostrophes as the schema's straight ones."""
+    students = curly_students(300)
+    path = tmp_path / "students.csv"
+    path.write_bytes(students.to_csv(index=False).encode(encoding))
+    frame, report = load_dataset(path)
+    assert report.rows_kept == report.rows_read == 300 and not report.rejections
+    expected = make_students(300, seed=5)["parental_level_of_education"]
+    assert frame["parental_level_of_education"].tolist() == expected.tolist()
+    assert "bachelor's degree" in set(frame["parental_level_of_education"])
+
+
+def test_a_latin1_file_with_accents_reads_them():
+    """A short Latin-1 file (too short for detection to be sure) reads as Windows-1252,
+    which agrees with Latin-1 on every printable character."""
+    from ml.data import decode_text
+
+    text = "gender,reference\nfemale,Élodie Müller\n"
+    assert decode_text(text.encode("latin-1")) == text
+
+
+def test_a_training_file_with_many_bad_rows_stops_naming_the_main_reason(tmp_path):
+    """30% of rows with an unknown category stop loading with a DataError that gives the
+    count, the share and the commonest problem, instead of training on the rest."""
+    frame = make_students(200, seed=6).astype(object)
+    frame.loc[:59, "lunch"] = "caviar"
+    frame.loc[60:61, "reading_score"] = 101
+    path = tmp_path / "students.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError) as caught:
+        load_dataset(path)
+    assert str(caught.value) == (
+        "62 of 200 rows (31%) would be dropped, more than the 5% allowed, mostly (60 rows): "
+        'lunch "caviar" is not one of: standard, free/reduced'
+    )
+
+
+def test_a_few_bad_rows_under_the_limit_are_dropped_and_counted(tmp_path):
+    """MAX_DROPPED_SHARE of the rows may be dropped; training goes on with the rest."""
+    from ml.data import MAX_DROPPED_SHARE
+
+    frame = make_students(200, seed=6).astype(object)
+    bad = int(200 * MAX_DROPPED_SHARE)
+    frame.loc[: bad - 1, "lunch"] = "caviar"
+    path = tmp_path / "students.csv"
+    frame.to_csv(path, index=False)
+    clean, report = load_dataset(path)
+    assert len(clean) == 200 - bad and report.rejections["lunch unknown category"] == bad
 
 
 STUDENT_ROW = "male,group B,some college,standard,none,70,70"

@@ -350,3 +350,55 @@ def test_a_refused_long_cell_is_quoted_short_in_the_row_error(api, production_mo
     (row,) = read_csv(response.content.decode())
     assert row["status"] == "rejected"
     assert "(10,050 characters)" in row["error"] and len(row["error"]) < 200
+
+
+def test_formula_headers_come_back_as_text_in_every_scored_csv(client, production_model):
+    """Extra column headers such as @SUM(1+1) and =HYPERLINK("x") are written with a
+    leading apostrophe in the API's CSV answer and in /batch/<id>.csv, as cells are."""
+    rows = [["@SUM(1+1)", '=HYPERLINK("x")', *KAGGLE_HEADERS]]
+    frame = make_students(3, seed=3).drop(columns="math_score")
+    rows += [["a", "b", *map(str, row)] for row in frame.itertuples(index=False)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    text = out.getvalue()
+    answer = APIClient().post(URL, text, content_type="text/csv", HTTP_ACCEPT="text/csv")
+    assert answer.status_code == 201
+    upload = SimpleUploadedFile("f.csv", text.encode(), content_type="text/csv")
+    assert client.post("/batch/", {"file": upload}).status_code == 302
+    download = client.get(f"/batch/{Batch.objects.latest('created_at').pk}.csv")
+    for body in (answer.content.decode(), b"".join(download.streaming_content).decode()):
+        header = next(csv.reader(io.StringIO(body)))
+        assert header[:2] == ["'@SUM(1+1)", '\'=HYPERLINK("x")']
+        assert header[2:9] == KAGGLE_HEADERS
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
+
+
+def test_a_windows_1252_batch_is_scored_and_echoed_as_valid_utf8(client, production_model):
+    """A class file saved by Excel on Windows (cp1252, "bachelor’s degree" and "Zoë" as
+    single bytes) is scored row by row, and comes back as UTF-8 with the same text."""
+    text = class_csv(20).replace("bachelor's degree", "bachelor\u2019s degree")
+    text = text.replace("ref-3", "Zoë’s class")
+    data = text.encode("cp1252")
+    answer = APIClient().post(URL, data, content_type="text/csv", HTTP_ACCEPT="text/csv")
+    assert answer.status_code == 201
+    rows = read_csv(answer.content.decode("utf-8"))  # strict: fails on invalid UTF-8
+    assert [r["status"] for r in rows] == ["ok"] * 20
+    assert rows[3]["reference"] == "Zoë’s class"
+    curly = [r for r in rows if r["parental level of education"] == "bachelor\u2019s degree"]
+    assert curly, "the synthetic class has a bachelor's degree row"
+    assert Prediction.objects.filter(parental_level_of_education="bachelor's degree").count() == (
+        len(curly)
+    )
+    upload = SimpleUploadedFile("7B.csv", data, content_type="text/csv")
+    assert client.post("/batch/", {"file": upload}).status_code == 302
+    download = client.get(f"/batch/{Batch.objects.latest('created_at').pk}.csv")
+    body = b"".join(download.streaming_content).decode("utf-8")
+    assert "Zoë’s class" in body
+
+
+def test_a_utf16_batch_is_scored(production_model):
+    """A spreadsheet's "Unicode text" (UTF-16 with a BOM) is read, not refused."""
+    data = class_csv(5).encode("utf-16")
+    response = APIClient().post(URL, data, content_type="text/csv")
+    assert response.status_code == 201, response.content
+    assert response.json()["rows_scored"] == 5

@@ -3,6 +3,7 @@
 from html import unescape
 
 import pytest
+from django.test import Client
 
 from predictor.models import Prediction
 from tests.factories import STUDENT
@@ -116,3 +117,65 @@ def test_a_database_busy_past_the_timeout_is_a_503_page_with_retry_after(
     assert response["Retry-After"] == "5"
     assert "nothing of this request was stored" in response.content.decode()
     assert Prediction.objects.count() == 0
+
+
+def tutorial_post(**extra) -> dict:
+    payload = {k: v for k, v in STUDENT.items() if k != "race_ethnicity"}
+    return {**payload, "ethnicity": "group D", **extra}
+
+
+def test_a_cookieless_legacy_post_to_predictdata_lands_on_its_result_page(production_model):
+    """The tutorial's form, posted with no cookie and no CSRF token, is scored for a new
+    anonymous session, and that browser can open the result page it is sent to."""
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/predictdata", tutorial_post())
+    assert response.status_code == 302
+    prediction = Prediction.objects.get()
+    assert response["Location"] == f"/predictions/{prediction.pk}/"
+    assert prediction.owner is None and prediction.session_key
+    assert browser.get(response["Location"]).status_code == 200
+
+
+def test_a_cross_site_post_from_a_logged_in_browser_is_refused_and_stores_nothing(
+    production_model,
+):
+    """A post to /predictdata that carries a logged-in session cookie but no CSRF token
+    (another site's form) answers 403 saying why, and adds nothing to that history."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("ann", password="ann-secret-1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    response = browser.post("/predictdata", tutorial_post())
+    assert response.status_code == 403
+    assert "nothing was added to your history" in response.content.decode()
+    assert not Prediction.objects.exists()
+    assert browser.get("/history/").status_code == 200  # still logged in
+
+
+def test_a_cross_site_post_with_an_anonymous_session_starts_a_new_one(production_model):
+    """An anonymous visitor's session cookie sent by another site's form does not attach
+    the forged prediction to that session's history: it gets a session of its own."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/")
+    session = browser.session
+    session["seen"] = True
+    session.save()
+    old_key = session.session_key
+    browser.post("/predictdata", tutorial_post())
+    prediction = Prediction.objects.get()
+    assert prediction.session_key != old_key and prediction.owner is None
+
+
+def test_a_same_site_post_to_predictdata_with_a_csrf_token_stays_the_users(production_model):
+    """A post carrying the site's CSRF token is the user's own, as on /."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("ann", password="ann-secret-1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    browser.get("/")  # the form sets the csrftoken cookie
+    token = browser.cookies["csrftoken"].value
+    response = browser.post("/predictdata", tutorial_post(csrfmiddlewaretoken=token))
+    assert response.status_code == 302
+    assert Prediction.objects.get().owner == user

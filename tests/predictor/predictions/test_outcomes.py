@@ -213,3 +213,18 @@ def test_rows_may_name_their_prediction_by_id_or_prediction_id(production_model)
     assert response.status_code == 200, response.content
     actual = dict(Prediction.objects.values_list("pk", "actual_math_score"))
     assert actual == {first: 60, second: 61}
+
+
+def test_an_upload_saved_as_windows_1252_matches_accented_references(client, alice):
+    """A scores file from Excel on Windows (cp1252) matches "Zoë" and "Chloé’s" as typed."""
+    client.force_login(alice)
+    zoe = make_prediction(owner=alice, reference="Zoë")
+    chloe = make_prediction(owner=alice, reference="Chloé’s")
+    text = "reference;math score\nZoë;71\nChloé’s;64\n"
+    upload_file = SimpleUploadedFile("s.csv", text.encode("cp1252"), content_type="text/csv")
+    response = client.post("/history/outcomes/", {"file": upload_file})
+    assert response.status_code == 200
+    assert [r["result"] for r in response.context["report"].rows] == ["recorded", "recorded"]
+    zoe.refresh_from_db()
+    chloe.refresh_from_db()
+    assert (zoe.actual_math_score, chloe.actual_math_score) == (71, 64)

@@ -30,7 +30,7 @@ KEYS = {
     "id", "created_at", "channel", "status", "gender", "race_ethnicity",
     "parental_level_of_education", "lunch", "test_preparation_course", "reading_score",
     "writing_score", "reference", "predicted_math_score", "interval", "baseline",
-    "contributions", "model_version", "latency_ms", "errors", "actual_math_score",
+    "contributions", "warnings", "model_version", "latency_ms", "errors", "actual_math_score",
     "actual_recorded_at",
 }  # fmt: skip
 
