@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("predictor", "0004_prediction_indexes_led_by_others")]
-AFTER = [("predictor", "0007_modelartifact")]
+AFTER = [("predictor", "0009_prediction_warnings")]
 
 
 def migrate(targets):

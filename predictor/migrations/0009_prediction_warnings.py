@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('predictor', '0007_modelartifact'),
+        ('predictor', '0008_modelartifact_holdout'),
     ]
 
     operations = [
