@@ -67,10 +67,17 @@ base_seconds=$((SECONDS - started))
 log "stand-in base images ready in ${base_seconds}s"
 
 started=$SECONDS
+previous="$(podman image inspect --format '{{.Id}}' "$APP_IMAGE" 2>/dev/null || true)"
 log "building $APP_IMAGE from the Dockerfile"
 build --volume "$HOST_CA:$HOST_CA:ro" -t "$APP_IMAGE" -f "$ROOT/Dockerfile" "$ROOT" >"$STATE_DIR/build-app.log" 2>&1 \
     || { tail -n 40 "$STATE_DIR/build-app.log" >&2; exit 1; }
 app_seconds=$((SECONDS - started))
+# The image the tag pointed to before, if nothing else uses it: otherwise every run leaves
+# one behind. (Not `podman image prune`: the build stage's untagged layers are the cache
+# that makes the next build quick.)
+if [ -n "$previous" ] && [ "$previous" != "$(podman image inspect --format '{{.Id}}' "$APP_IMAGE")" ]; then
+    podman rmi "$previous" >/dev/null 2>&1 || true
+fi
 size="$(podman image inspect --format '{{.Size}}' "$APP_IMAGE")"
 log "built $APP_IMAGE in ${app_seconds}s, $((size / 1000000)) MB"
 printf 'base_seconds=%s\napp_build_seconds=%s\napp_image_bytes=%s\n' \

@@ -36,6 +36,6 @@ up=$SECONDS
 tested=$SECONDS
 
 log "figures ($STATE_DIR):"
-cat "$STATE_DIR/build-figures" "$DEPLOY_FIGURES" >&2
+{ cat "$STATE_DIR/build-figures" "$DEPLOY_FIGURES"; echo; } >&2
 log "images $((built - started))s, topology up $((up - built))s, tests $((tested - up))s," \
     "total $((tested - started))s"
