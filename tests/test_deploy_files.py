@@ -85,3 +85,20 @@ def test_the_deploy_scripts_stop_on_the_first_error():
         assert text.startswith("#!/usr/bin/env bash\n"), script.name
         assert "\nset -euo pipefail\n" in text, script.name
         assert script.stat().st_mode & 0o111, script.name
+
+
+def test_gunicorn_opens_no_control_socket_unless_asked():
+    """Gunicorn 25.1+ would open one under $HOME (root-owned /app in the image)."""
+    import subprocess
+    import sys
+
+    read = (
+        "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
+        "print(c['control_socket_disable'], c.get('control_socket'))"
+    )
+    env = {"PATH": "/usr/bin:/bin"}
+    off = subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=env, capture_output=True)
+    assert off.stdout.decode().split() == ["True", "None"]
+    env["GUNICORN_CONTROL_SOCKET"] = "/tmp/g.ctl"
+    on = subprocess.run([sys.executable, "-c", read], cwd=ROOT, env=env, capture_output=True)
+    assert on.stdout.decode().split() == ["False", "/tmp/g.ctl"]
