@@ -27,7 +27,7 @@ set +a
 # One client sends the fault test's 1,000 predictions through nginx: the anonymous rate
 # (compose's default 120/min) would answer most of them 429.
 export THROTTLE_ANON="${THROTTLE_ANON:-100000/min}"
-for service in db migrate; do
+for service in db migrate web; do
     "$PYTHON" "$PODMAN_DIR/compose_args.py" "$service" --env-file >"$STATE_DIR/$service.env"
 done
 umask 022
@@ -90,12 +90,12 @@ run --name "$PREFIX-migrate" --network "$NETWORK" --env-file "$STATE_DIR/migrate
     "$APP_IMAGE" "${migrate_command[@]}" >"$STATE_DIR/migrate.log" 2>&1 \
     || { tail -n 40 "$STATE_DIR/migrate.log" >&2; log "migrate failed"; exit 1; }
 
-# Web: the image's own CMD and HEALTHCHECK, the same environment as migrate (compose's
-# x-app), reachable as "web" on the network like compose's scaled service.
+# Web: the image's own CMD and HEALTHCHECK, compose's environment for web (x-app, as for
+# migrate), reachable as "web" on the network like compose's scaled service.
 for i in $(seq 1 "$REPLICAS"); do
     run -d --name "$PREFIX-web-$i" --network "$NETWORK" --network-alias web \
         --ip "$web_net.$((100 + i))" --mac-address "$(printf '02:53:50:00:00:%02x' "$i")" \
-        --env-file "$STATE_DIR/migrate.env" "$APP_IMAGE" >/dev/null
+        --env-file "$STATE_DIR/web.env" "$APP_IMAGE" >/dev/null
 done
 for i in $(seq 1 "$REPLICAS"); do
     wait_healthy "$PREFIX-web-$i"
