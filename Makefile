@@ -6,7 +6,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: setup run test lint format migrate train check-deploy bench clean
+.PHONY: setup run test lint format migrate train check-deploy deploy-test bench clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,12 @@ check-deploy: setup
 	DJANGO_ALLOWED_HOSTS=studentperf.example.org \
 	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Builds the image with podman and runs docker-compose.yml's topology (PostgreSQL, Redis,
+# migrate, 2 web, nginx on 127.0.0.1:18080) with the deployment and fault tests against
+# it; removes what it started at the end. Root, with Debian's podman, runc, debootstrap.
+deploy-test: setup
+	deploy/podman/deploy-test.sh
 
 # The benchmarks of README's Benchmarks section (several minutes on 2 cores).
 bench: setup

@@ -1,7 +1,9 @@
 """Gunicorn settings, all overridable from the environment (used by `make run` and the image).
 
 PORT (8000), BIND (0.0.0.0:$PORT in the image, 127.0.0.1:$PORT otherwise), WEB_CONCURRENCY
-(worker processes, 2), GUNICORN_THREADS (threads per worker, 1), GUNICORN_TIMEOUT (30 s).
+(worker processes, 2), GUNICORN_THREADS (threads per worker, 1), GUNICORN_TIMEOUT (30 s),
+GUNICORN_CONTROL_SOCKET (a path turns on gunicorn's control socket for ``gunicornc``; off
+by default).
 
 Each worker uses one thread for OpenMP and BLAS. Workers are the unit of parallelism;
 XGBoost, OpenBLAS or OpenMP each starting one thread per core inside every worker makes the
@@ -34,6 +36,12 @@ errorlog = "-"
 # Bounded request line and headers; bodies are bounded by Django's upload limits.
 limit_request_line = 8190
 limit_request_fields = 100
+# Gunicorn 25.1+ opens a control socket under $HOME by default; in the image $HOME is the
+# root-owned /app ("Control server error: Permission denied"), and gunicorns started side
+# by side on one host (the load tests) would share one path. Nothing here uses gunicornc.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Each worker touches a heartbeat file after every request; on a disk that is a journaled
 # inode update each time, which can block the worker. In memory (tmpfs) it is not: the
