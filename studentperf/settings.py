@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PredictionStatusEnum": "predictor.models.Prediction.Status",
         "ModelVersionStatusEnum": "predictor.models.ModelVersion.Status",
+        # One name for the seven feature names wherever a list of them appears.
+        "FeatureNameEnum": "ml.schema.FEATURE_NAMES",
     },
 }
 

@@ -73,6 +73,9 @@ class Prediction(models.Model):
     interval_level = models.FloatField(null=True, blank=True)
     baseline = models.FloatField(null=True, blank=True)
     contributions = models.JSONField(null=True, blank=True)
+    # A student unlike the model's training rows (ml.unusual); the reason is in words.
+    unusual = models.BooleanField(default=False)
+    unusual_reason = models.TextField(blank=True)
     model_version = models.ForeignKey(
         ModelVersion,
         null=True,

@@ -107,12 +107,22 @@ class ContributionsSerializer(serializers.Serializer):
     writing_score = serializers.FloatField()
 
 
+class UnusualSerializer(serializers.Serializer):
+    """Whether the student is unlike the model's training rows (``ml.unusual``)."""
+
+    flagged = serializers.BooleanField()
+    reason = serializers.CharField(help_text='in words; "" when not flagged')
+
+
 class PredictionSerializer(serializers.ModelSerializer):
-    """A stored prediction (output)."""
+    """A stored prediction (output). ``contributions`` keeps all seven features (0 for one
+    the model does not use); ``features_used`` says which it used."""
 
     interval = serializers.SerializerMethodField()
     contributions = ContributionsSerializer(allow_null=True)
     model_version = serializers.SerializerMethodField()
+    features_used = serializers.SerializerMethodField()
+    unusual = serializers.SerializerMethodField()
 
     class Meta:
         model = Prediction
@@ -127,6 +137,8 @@ class PredictionSerializer(serializers.ModelSerializer):
             "interval",
             "baseline",
             "contributions",
+            "features_used",
+            "unusual",
             "model_version",
             "latency_ms",
             "errors",
@@ -143,6 +155,17 @@ class PredictionSerializer(serializers.ModelSerializer):
 
     def get_model_version(self, obj) -> int | None:
         return obj.model_version.version if obj.model_version_id else None
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=list(schema.FEATURE_NAMES)))
+    )
+    def get_features_used(self, obj):
+        """The scoring version's features (empty when nothing scored the attempt)."""
+        return obj.model_version.features_used if obj.model_version_id else []
+
+    @extend_schema_field(UnusualSerializer)
+    def get_unusual(self, obj):
+        return {"flagged": obj.unusual, "reason": obj.unusual_reason}
 
 
 class PredictionFilterSerializer(serializers.Serializer):

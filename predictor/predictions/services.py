@@ -93,6 +93,8 @@ def score_columns(result: dict) -> dict:
         "interval_level": result["interval"]["level"],
         "baseline": result["baseline"],
         "contributions": result["contributions"],
+        "unusual": result["unusual"]["flagged"],
+        "unusual_reason": result["unusual"]["reason"],
     }
 
 
@@ -334,6 +336,8 @@ def _fill_scores(predictions, valid, scores, model_version_id, latency_ms) -> No
     # tolist() once per array: indexing numpy scalars 10,000 times costs more than scoring.
     point, low, high = scores.point.tolist(), scores.low.tolist(), scores.high.tolist()
     baseline, contributions = scores.baseline.tolist(), scores.contributions.tolist()
+    unusual = scores.unusual.tolist() if scores.unusual is not None else [False] * len(valid)
+    reasons = scores.unusual_reasons or [""] * len(valid)
     for k, i in enumerate(valid):
         prediction = predictions[i]
         prediction.predicted_math_score = point[k]
@@ -343,6 +347,8 @@ def _fill_scores(predictions, valid, scores, model_version_id, latency_ms) -> No
         prediction.baseline = baseline[k]
         prediction.contributions = dict(zip(schema.FEATURE_NAMES, contributions[k], strict=True))
         prediction.model_version_id = model_version_id
+        prediction.unusual = unusual[k]
+        prediction.unusual_reason = reasons[k]
         prediction.latency_ms = latency_ms
 
 
