@@ -219,6 +219,9 @@ SPECTACULAR_SETTINGS = {
 
 # How often a web process checks which model version is in production (seconds).
 SERVING_REFRESH_SECONDS = env.float("SERVING_REFRESH_SECONDS", default=2.0)
+# The result page lists gender, race/ethnicity group, lunch and parental education as one
+# combined, expandable line (issue 14); 1 lists every fact on its own. The API keeps all.
+EXPLANATIONS_SHOW_BACKGROUND_FACTS = env.bool("EXPLANATIONS_SHOW_BACKGROUND_FACTS", default=False)
 BATCH_MAX_ROWS = env.int("BATCH_MAX_ROWS", default=10_000)
 # Rows in one history CSV export. A gunicorn sync worker streams about 10,000 rows a
 # second here and is killed at GUNICORN_TIMEOUT (30 s) mid-file, which a browser saves as

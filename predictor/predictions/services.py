@@ -181,7 +181,13 @@ def prediction_what_if(*, result: PredictionResult) -> PredictionResult:
         )
         return result
     try:
-        changes = what_if(served.model, prediction.features)
+        # Only changeable facts are asked about, and only those the model reads.
+        changes = [
+            c
+            for c in what_if(served.model, prediction.features)
+            if c["feature"] in explanations.CHANGEABLE_FACTS
+            and c["feature"] in served.model.used_features
+        ]
     except Exception:
         logger.exception("what-if failed for prediction %s", prediction.pk)
         result.what_if_error = "the model could not score the changes"
