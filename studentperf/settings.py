@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PredictionStatusEnum": "predictor.models.Prediction.Status",
         "ModelVersionStatusEnum": "predictor.models.ModelVersion.Status",
+        # One name for the seven feature names wherever a list of them appears.
+        "FeatureNameEnum": "ml.schema.FEATURE_NAMES",
     },
 }
 
@@ -228,6 +230,9 @@ SERVING_REFRESH_SECONDS = env.float("SERVING_REFRESH_SECONDS", default=2.0)
 AUTO_ROLLBACK_FAILURE_RATE = env.float("AUTO_ROLLBACK_FAILURE_RATE", default=0.2)
 AUTO_ROLLBACK_MIN_ATTEMPTS = env.int("AUTO_ROLLBACK_MIN_ATTEMPTS", default=20)
 AUTO_ROLLBACK_WINDOW_SECONDS = env.int("AUTO_ROLLBACK_WINDOW_SECONDS", default=300)
+# The result page lists gender, race/ethnicity group, lunch and parental education as one
+# combined, expandable line (issue 14); 1 lists every fact on its own. The API keeps all.
+EXPLANATIONS_SHOW_BACKGROUND_FACTS = env.bool("EXPLANATIONS_SHOW_BACKGROUND_FACTS", default=False)
 BATCH_MAX_ROWS = env.int("BATCH_MAX_ROWS", default=10_000)
 # Rows in one history CSV export. A gunicorn sync worker streams about 10,000 rows a
 # second here and is killed at GUNICORN_TIMEOUT (30 s) mid-file, which a browser saves as

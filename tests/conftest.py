@@ -13,10 +13,19 @@ def students():
 
 @pytest.fixture(scope="session")
 def trained(students):
-    """A quick ridge model trained on ``students`` (shared across the session: read only)."""
+    """A quick ridge model trained on ``students`` (shared across the session: read only),
+    serving group-conditional intervals as ``train_model``'s do."""
     from ml.train import train
+    from predictor.management.commands.train_model import INTERVAL_METHOD
 
-    return train(students, seed=0, quick=True, candidates=["ridge"], n_jobs=1)
+    return train(
+        students,
+        seed=0,
+        quick=True,
+        candidates=["ridge"],
+        n_jobs=1,
+        interval_method=INTERVAL_METHOD,
+    )
 
 
 @pytest.fixture

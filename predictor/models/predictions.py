@@ -77,6 +77,9 @@ class Prediction(models.Model):
     # What a reader of the score must know, e.g. a category the model never saw (list of
     # sentences, ml.predict.PredictionBatch.warnings).
     warnings = models.JSONField(default=list, blank=True)
+    # A student unlike the model's training rows (ml.unusual); the reason is in words.
+    unusual = models.BooleanField(default=False)
+    unusual_reason = models.TextField(blank=True)
     model_version = models.ForeignKey(
         ModelVersion,
         null=True,

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ml import schema
+
 
 class ModelVersionQuerySet(models.QuerySet):
     def production(self):
@@ -20,6 +22,14 @@ class ModelVersion(models.Model):
     ``metrics`` holds ``test_r2``, ``test_mae``, ``test_rmse``, ``cv_r2_mean``,
     ``cv_r2_std``, ``interval_level``, ``interval_half_width``, ``interval_coverage``,
     ``interval_width``.
+
+    Issue 14: ``features`` lists the features the model uses (schema order; empty for a
+    version trained before the feature policy, which used all seven); ``fairness`` is the
+    ``ml.fairness.fairness_report`` of the held-out rows (empty when none was made);
+    ``interval_calibration`` is ``TrainingResult.interval_calibration`` (served method,
+    marginal half-width, per-group Mondrian half-widths, held-out coverage of both) plus
+    ``half_width``, the marginal one; ``unusual`` summarises the unusual-student profile
+    (``ml.unusual.UnusualProfile.as_dict()`` and ``holdout_flagged``).
     """
 
     class Status(models.TextChoices):
@@ -38,6 +48,15 @@ class ModelVersion(models.Model):
     subgroup_errors = models.JSONField(default=dict)
     reference_profile = models.JSONField(default=dict)
     interval_calibration = models.JSONField(default=dict)
+    features = models.JSONField(
+        default=list, blank=True, help_text="features the model uses; empty: all seven"
+    )
+    fairness = models.JSONField(
+        default=dict, blank=True, help_text="ml.fairness report on the held-out rows"
+    )
+    unusual = models.JSONField(
+        default=dict, blank=True, help_text="summary of the unusual-student profile"
+    )
     data_fingerprint = models.CharField(max_length=64)
     data_source = models.CharField(max_length=500, blank=True)
     data_report = models.JSONField(default=dict)
@@ -63,6 +82,11 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version} {self.name} ({self.status})"
+
+    @property
+    def features_used(self) -> list[str]:
+        """The features the model reads, schema order (all seven for an older version)."""
+        return list(self.features) if self.features else list(schema.FEATURE_NAMES)
 
 
 class ModelArtifact(models.Model):

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -108,6 +109,8 @@ class PredictionResult:
     prediction: Prediction
     features: list[dict]
     reasons: list[explanations.Reason] = field(default_factory=list)
+    background_parts: list[explanations.Reason] = field(default_factory=list)
+    excluded_features: list[str] = field(default_factory=list)
     range_bar: explanations.RangeBar | None = None
     what_if: list[explanations.WhatIfLine] = field(default_factory=list)
     what_if_version: int | None = None
@@ -153,7 +156,15 @@ def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionRe
     )
     if prediction.status != Prediction.Status.OK:
         return result
-    result.reasons = explanations.reasons(features, prediction.contributions or {})
+    explained = explanations.teacher_reasons(
+        features,
+        prediction.contributions or {},
+        features_used=prediction.model_version.features_used if prediction.model_version else None,
+        show_background=settings.EXPLANATIONS_SHOW_BACKGROUND_FACTS,
+    )
+    result.reasons = explained.lines
+    result.background_parts = explained.background_parts
+    result.excluded_features = explained.excluded
     result.range_bar = explanations.range_bar(
         prediction.predicted_math_score, prediction.interval_low, prediction.interval_high
     )

@@ -107,8 +107,16 @@ class ContributionsSerializer(serializers.Serializer):
     writing_score = serializers.FloatField()
 
 
+class UnusualSerializer(serializers.Serializer):
+    """Whether the student is unlike the model's training rows (``ml.unusual``)."""
+
+    flagged = serializers.BooleanField()
+    reason = serializers.CharField(help_text='in words; "" when not flagged')
+
+
 class PredictionSerializer(serializers.ModelSerializer):
-    """A stored prediction (output)."""
+    """A stored prediction (output). ``contributions`` keeps all seven features (0 for one
+    the model does not use); ``features_used`` says which it used."""
 
     interval = serializers.SerializerMethodField()
     contributions = ContributionsSerializer(allow_null=True)
@@ -118,6 +126,8 @@ class PredictionSerializer(serializers.ModelSerializer):
         help_text="what to know about this score, e.g. a category the model never saw "
         "(scored as an average of those it saw, with no points of its own); [] when none",
     )
+    features_used = serializers.SerializerMethodField()
+    unusual = serializers.SerializerMethodField()
 
     class Meta:
         model = Prediction
@@ -133,6 +143,8 @@ class PredictionSerializer(serializers.ModelSerializer):
             "baseline",
             "contributions",
             "warnings",
+            "features_used",
+            "unusual",
             "model_version",
             "latency_ms",
             "errors",
@@ -149,6 +161,17 @@ class PredictionSerializer(serializers.ModelSerializer):
 
     def get_model_version(self, obj) -> int | None:
         return obj.model_version.version if obj.model_version_id else None
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=list(schema.FEATURE_NAMES)))
+    )
+    def get_features_used(self, obj):
+        """The scoring version's features (empty when nothing scored the attempt)."""
+        return obj.model_version.features_used if obj.model_version_id else []
+
+    @extend_schema_field(UnusualSerializer)
+    def get_unusual(self, obj):
+        return {"flagged": obj.unusual, "reason": obj.unusual_reason}
 
 
 class PredictionFilterSerializer(serializers.Serializer):

@@ -94,6 +94,8 @@ def score_columns(result: dict) -> dict:
         "baseline": result["baseline"],
         "contributions": result["contributions"],
         "warnings": result.get("warnings", []),
+        "unusual": result["unusual"]["flagged"],
+        "unusual_reason": result["unusual"]["reason"],
     }
 
 
@@ -214,7 +216,13 @@ def prediction_what_if(*, result: PredictionResult) -> PredictionResult:
         )
         return result
     try:
-        changes = what_if(served.model, prediction.features)
+        # Only changeable facts are asked about, and only those the model reads.
+        changes = [
+            c
+            for c in what_if(served.model, prediction.features)
+            if c["feature"] in explanations.CHANGEABLE_FACTS
+            and c["feature"] in served.model.used_features
+        ]
     except Exception:
         logger.exception("what-if failed for prediction %s", prediction.pk)
         result.what_if_error = "the model could not score the changes"
@@ -368,6 +376,8 @@ def _fill_scores(predictions, valid, scores, model_version_id, latency_ms) -> No
     # tolist() once per array: indexing numpy scalars 10,000 times costs more than scoring.
     point, low, high = scores.point.tolist(), scores.low.tolist(), scores.high.tolist()
     baseline, contributions = scores.baseline.tolist(), scores.contributions.tolist()
+    unusual = scores.unusual.tolist() if scores.unusual is not None else [False] * len(valid)
+    reasons = scores.unusual_reasons or [""] * len(valid)
     for k, i in enumerate(valid):
         prediction = predictions[i]
         prediction.predicted_math_score = point[k]
@@ -378,6 +388,8 @@ def _fill_scores(predictions, valid, scores, model_version_id, latency_ms) -> No
         prediction.contributions = dict(zip(schema.FEATURE_NAMES, contributions[k], strict=True))
         prediction.warnings = scores.warnings[k] if scores.warnings else []
         prediction.model_version_id = model_version_id
+        prediction.unusual = unusual[k]
+        prediction.unusual_reason = reasons[k]
         prediction.latency_ms = latency_ms
 
 

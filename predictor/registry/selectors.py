@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import (
@@ -45,11 +45,23 @@ def model_version_get(*, version: int) -> ModelVersion | None:
 
 @dataclass
 class ModelVersionCard:
-    """A model version with its subgroup errors laid out for the card page."""
+    """A model version laid out for its card page (``cards`` words every part):
+    ``summary`` the plain first line; ``provenance`` sentences about its data;
+    ``features_used`` / ``features_excluded`` labels, comma-separated; ``fairness`` the
+    per-attribute tables and ``fairness_sentences`` the with/without trade-offs in words;
+    ``subgroups`` and ``largest_gap`` the held-out errors per categorical feature."""
 
     model_version: ModelVersion
     subgroups: list[dict]
     largest_gap: str
+    summary: str = ""
+    provenance: list[str] = field(default_factory=list)
+    features_used: str = ""
+    features_excluded: str = ""
+    fairness: list[dict] = field(default_factory=list)
+    fairness_sentences: list[str] = field(default_factory=list)
+    sign_convention: str = ""
+    interval_groups: str = ""
 
 
 def model_version_card(*, version: int) -> ModelVersionCard | None:
@@ -57,10 +69,20 @@ def model_version_card(*, version: int) -> ModelVersionCard | None:
     model_version = model_version_get(version=version)
     if model_version is None:
         return None
+    used, excluded = cards.features_text(model_version.features_used)
+    report = model_version.fairness or {}
     return ModelVersionCard(
         model_version=model_version,
         subgroups=cards.subgroup_tables(model_version.subgroup_errors),
         largest_gap=cards.largest_gap_text(model_version.subgroup_errors),
+        summary=cards.plain_summary(model_version.metrics),
+        provenance=cards.provenance(model_version.data_source),
+        features_used=used,
+        features_excluded=excluded,
+        fairness=cards.fairness_tables(report),
+        fairness_sentences=list(report.get("sentences", [])),
+        sign_convention=report.get("sign_convention", ""),
+        interval_groups=cards.interval_groups_text(model_version.interval_calibration),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ml import schema
 from predictor.models import ModelVersion, ModelVersionEvent
 
 
@@ -45,10 +46,132 @@ class ModelMetricsSerializer(serializers.Serializer):
     )
 
 
+class HoldoutIntervalSerializer(serializers.Serializer):
+    interval_coverage = serializers.FloatField(help_text="fraction of held-out rows inside")
+    interval_width = serializers.FloatField(help_text="mean width after clipping, points")
+
+
+class HoldoutByMethodSerializer(serializers.Serializer):
+    """Held-out coverage and width of both kinds of interval, whichever is served."""
+
+    marginal = HoldoutIntervalSerializer()
+    mondrian = HoldoutIntervalSerializer()
+
+
+class MondrianGroupSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    count = serializers.IntegerField(help_text="calibration rows in the group")
+    half_width = serializers.FloatField(help_text="points")
+    fallback = serializers.BooleanField(help_text="true: too few rows, the marginal one is used")
+
+
+class MondrianCalibrationSerializer(serializers.Serializer):
+    """Per-group half-widths of the group-conditional ("Mondrian") intervals."""
+
+    level = serializers.FloatField()
+    marginal_half_width = serializers.FloatField(
+        help_text="points; used for a group with too few calibration rows"
+    )
+    min_group_size = serializers.IntegerField(
+        help_text="fewest calibration rows a group needs for a half-width of its own"
+    )
+    method = serializers.CharField()
+    groups = serializers.DictField(
+        child=MondrianGroupSerializer(many=True), help_text="{attribute: [group, ...]}"
+    )
+
+
 class IntervalCalibrationSerializer(serializers.Serializer):
-    method = serializers.CharField(help_text="how the interval was calibrated")
+    """How the 90% interval is calibrated (split-conformal on out-of-fold residuals)."""
+
+    method = serializers.CharField(
+        help_text="served intervals: mondrian (per group: the largest of the student's groups' "
+        "half-widths) or marginal (one half-width for all); older versions: a description"
+    )
     level = serializers.FloatField(help_text="nominal coverage")
-    half_width = serializers.FloatField(help_text="points either side of the prediction")
+    half_width = serializers.FloatField(help_text="marginal half-width, points")
+    mondrian = MondrianCalibrationSerializer(required=False)
+    holdout = HoldoutByMethodSerializer(required=False)
+
+
+class EstimateSerializer(serializers.Serializer):
+    """A figure with its 95% bootstrap confidence interval (percentile, within the group)."""
+
+    estimate = serializers.FloatField()
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+
+
+class FairnessGroupSerializer(serializers.Serializer):
+    """One group's held-out figures."""
+
+    group = serializers.CharField(help_text="e.g. female, group C, free/reduced")
+    count = serializers.IntegerField(help_text="held-out students in the group")
+    mae = EstimateSerializer(help_text="mean absolute error, points")
+    bias = EstimateSerializer(help_text="mean of predicted − actual, points (+: over-predicts)")
+    coverage = EstimateSerializer(help_text="fraction of real scores inside their interval")
+
+
+class FairnessOverallSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mae = serializers.FloatField(help_text="points")
+    rmse = serializers.FloatField(help_text="points")
+    r2 = serializers.FloatField(allow_null=True)
+    bias = serializers.FloatField(help_text="predicted − actual, points")
+    coverage = serializers.FloatField()
+    width = serializers.FloatField(help_text="mean interval width, points")
+
+
+class FairnessBlockSerializer(serializers.Serializer):
+    """One model's figures: overall and per group of each protected attribute."""
+
+    overall = FairnessOverallSerializer()
+    groups = serializers.DictField(
+        child=FairnessGroupSerializer(many=True), help_text="{attribute: [group, ...]}"
+    )
+
+
+class FairnessVariantSerializer(FairnessBlockSerializer):
+    """The same model refit without one protected attribute, on the same split."""
+
+    features = serializers.ListField(child=serializers.CharField())
+
+
+class FairnessThresholdsSerializer(serializers.Serializer):
+    bias_points = serializers.FloatField(help_text="smallest bias a sentence reports")
+    bias_change_points = serializers.FloatField()
+    mae_points = serializers.FloatField()
+    coverage_floor = serializers.FloatField()
+    min_count = serializers.IntegerField()
+
+
+class FairnessBootstrapSerializer(serializers.Serializer):
+    resamples = serializers.IntegerField()
+    confidence = serializers.FloatField()
+    seed = serializers.IntegerField()
+    method = serializers.CharField()
+
+
+class FairnessReportSerializer(serializers.Serializer):
+    """Per-group error, bias and coverage on the held-out rows (``ml.fairness``), for the
+    model and for refits without each protected attribute it uses."""
+
+    version = serializers.IntegerField(help_text="report format version")
+    level = serializers.FloatField(help_text="nominal interval coverage")
+    interval_method = serializers.CharField()
+    sign_convention = serializers.CharField()
+    protected_attributes = serializers.ListField(child=serializers.CharField())
+    features = serializers.ListField(child=serializers.CharField())
+    rows = serializers.IntegerField(help_text="held-out rows")
+    bootstrap = FairnessBootstrapSerializer()
+    thresholds = FairnessThresholdsSerializer()
+    model = FairnessBlockSerializer()
+    without = serializers.DictField(
+        child=FairnessVariantSerializer(), help_text="{dropped attribute: the refit's figures}"
+    )
+    sentences = serializers.ListField(
+        child=serializers.CharField(), help_text="the trade-offs in plain words"
+    )
 
 
 class RowCountsSerializer(serializers.Serializer):
@@ -171,12 +294,20 @@ class ModelVersionDetailSerializer(ModelVersionSerializer):
 
     subgroup_errors = serializers.SerializerMethodField()
     interval_calibration = IntervalCalibrationSerializer()
+    features = serializers.ListField(
+        source="features_used",
+        child=serializers.ChoiceField(choices=list(schema.FEATURE_NAMES)),
+        help_text="the features the model uses (requests still send all seven)",
+    )
+    fairness = serializers.SerializerMethodField()
     events = ModelVersionEventSerializer(many=True, help_text="status history, newest first")
 
     class Meta(ModelVersionSerializer.Meta):
         fields = [
             *ModelVersionSerializer.Meta.fields,
+            "features",
             "interval_calibration",
+            "fairness",
             "subgroup_errors",
             "data_source",
             "seed",
@@ -190,3 +321,10 @@ class ModelVersionDetailSerializer(ModelVersionSerializer):
         if not obj.subgroup_errors:
             return None
         return SubgroupErrorsSerializer(obj.subgroup_errors).data
+
+    @extend_schema_field(FairnessReportSerializer(allow_null=True))
+    def get_fairness(self, obj):
+        """The report as stored (null for a version trained before it existed)."""
+        if not obj.fairness:
+            return None
+        return FairnessReportSerializer(obj.fairness).data

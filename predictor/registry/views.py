@@ -25,11 +25,16 @@ def model_list(request):
 
 @require_GET
 def model_detail(request, version: int):
-    """One model version's card, with its errors by subgroup and status history."""
+    """One model version's card: plain summary, use, data, limits, fairness report, status
+    history; technical details (hashes, paths, library versions) for staff only."""
     card = selectors.model_version_card(version=version)
     if card is None:
         raise Http404("no such model version")
-    return render(request, "predictor/model_detail.html", {"card": card, "mv": card.model_version})
+    return render(
+        request,
+        "predictor/model_detail.html",
+        {"card": card, "mv": card.model_version, "show_technical": request.user.is_staff},
+    )
 
 
 @require_GET

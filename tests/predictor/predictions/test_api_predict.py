@@ -38,8 +38,7 @@ def test_it_returns_the_interval_baseline_and_contributions_and_stores_them(
     interval = body["interval"]
     assert interval["level"] == 0.9
     assert 0 <= interval["low"] <= body["predicted_math_score"] <= interval["high"] <= 100
-    half_width = production_model.metrics["interval_half_width"]
-    assert interval["high"] - interval["low"] == pytest.approx(2 * half_width)
+    assert interval["high"] > interval["low"]
     assert set(body["contributions"]) == set(schema.FEATURE_NAMES)
     total = body["baseline"] + sum(body["contributions"].values())
     assert total == pytest.approx(body["predicted_math_score"], abs=0.01)
@@ -149,3 +148,39 @@ def test_a_database_busy_past_the_timeout_is_a_503_with_retry_after(
     assert response["Retry-After"] == "5"
     assert response.json()["code"] == "database_busy"
     assert Prediction.objects.count() == 0
+
+
+def test_the_interval_is_as_wide_as_the_widest_of_the_students_groups(client, production_model):
+    """Served intervals are group-conditional: the half-width is the largest of the
+    stored per-group half-widths of the student's gender, race/ethnicity group and lunch,
+    so a student in a group the model errs more on gets a wider range."""
+    calibration = production_model.interval_calibration
+    assert calibration["method"] == "mondrian"
+    widths = {
+        (attribute, row["group"]): row["half_width"]
+        for attribute, rows in calibration["mondrian"]["groups"].items()
+        for row in rows
+    }
+    for lunch in ("standard", "free/reduced"):
+        student = {**STUDENT, "lunch": lunch, "reading_score": 60, "writing_score": 60}
+        body = client.post(URL, student, format="json").json()
+        expected = max(widths[(a, student[a])] for a in ("gender", "race_ethnicity", "lunch"))
+        assert body["interval"]["high"] - body["interval"]["low"] == pytest.approx(2 * expected)
+    assert len(set(widths.values())) > 1  # the groups really differ
+
+
+def test_the_answer_says_which_features_were_used_and_whether_the_student_is_unusual(
+    client, production_model
+):
+    """features_used lists the version's features; an ordinary student is not flagged, and
+    one whose reading and writing differ by 60 points is, with a reason, stored on the row."""
+    body = client.post(URL, STUDENT, format="json").json()
+    assert body["features_used"] == list(schema.FEATURE_NAMES)
+    assert body["unusual"] == {"flagged": False, "reason": ""}
+    odd = client.post(URL, {**STUDENT, "reading_score": 95, "writing_score": 35}, format="json")
+    assert odd.status_code == 201
+    unusual = odd.json()["unusual"]
+    assert unusual["flagged"] is True
+    assert "reading and writing scores differ by 60 points" in unusual["reason"]
+    row = Prediction.objects.get(pk=odd.json()["id"])
+    assert row.unusual and row.unusual_reason == unusual["reason"]

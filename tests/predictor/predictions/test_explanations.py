@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from predictor.predictions import explanations
 from predictor.registry import cards
 from tests.factories import STUDENT
@@ -79,3 +81,47 @@ def test_largest_gap_reads_as_a_sentence():
         "1.7 points apart."
     )
     assert cards.largest_gap_text({}) == ""
+
+
+def test_background_facts_sum_into_one_line_and_unused_features_are_no_reasons():
+    """teacher_reasons: the changeable facts one by one, the background facts as one line
+    with the sum of their points and its parts; a feature the model does not use is
+    neither a line nor a part, and is named as excluded; the setting lists every fact."""
+    used = [n for n in explanations.CHANGEABLE_FACTS] + ["lunch", "parental_level_of_education"]
+    result = explanations.teacher_reasons(STUDENT, CONTRIBUTIONS, features_used=used)
+    by_feature = {r.feature: r for r in result.lines}
+    assert set(by_feature) == {*explanations.CHANGEABLE_FACTS, explanations.BACKGROUND}
+    combined = by_feature[explanations.BACKGROUND]
+    assert combined.points == pytest.approx(
+        CONTRIBUTIONS["lunch"] + CONTRIBUTIONS["parental_level_of_education"]
+    )
+    assert combined.text == "Background facts (lunch, parental education)"
+    assert [p.feature for p in result.background_parts] == ["lunch", "parental_level_of_education"]
+    assert result.excluded == ["gender", "race/ethnicity group"]
+    every = explanations.teacher_reasons(
+        STUDENT, CONTRIBUTIONS, features_used=used, show_background=True
+    )
+    assert {r.feature for r in every.lines} == set(used)
+    assert every.background_parts == []
+
+
+def test_a_what_if_against_intuition_says_why_first():
+    """Completing the course lowering the figure (or skipping it raising it) carries the
+    reason; an ordinary answer carries none."""
+    base = {"from": "none", "predicted_math_score": 60.0}
+    lowers, raises, usual = explanations.what_if_lines(
+        [
+            {**base, "feature": "test_preparation_course", "to": "completed", "delta": -1.2},
+            {**base, "feature": "test_preparation_course", "to": "none", "delta": 0.8},
+            {
+                "feature": "reading_score",
+                "from": 60,
+                "to": 70,
+                "predicted_math_score": 65,
+                "delta": 3.0,
+            },
+        ]
+    )
+    assert lowers.why.startswith("Why lower: the model compares students with the same reading")
+    assert raises.why.startswith("Why higher")
+    assert usual.why == ""

@@ -49,9 +49,12 @@ def test_it_shows_the_score_large_and_the_range_in_words_and_as_a_bar(client, pr
     assert "9 students in 10" in words
 
 
-def test_it_lists_the_reasons_in_points_largest_first(client, production_model):
-    """Every feature appears in plain words with signed points, sorted by size, and the
-    baseline is stated."""
+def test_with_the_setting_it_lists_every_fact_in_points_largest_first(
+    client, production_model, settings
+):
+    """EXPLANATIONS_SHOW_BACKGROUND_FACTS on: every feature appears in plain words with
+    signed points, sorted by size, and the baseline is stated."""
+    settings.EXPLANATIONS_SHOW_BACKGROUND_FACTS = True
     prediction, html = predict(client)
     words = text_of(html)
     assert f"starts from {prediction.baseline:.1f}" in words
@@ -66,6 +69,62 @@ def test_it_lists_the_reasons_in_points_largest_first(client, production_model):
     assert positions == sorted(positions)
     assert "Reading score 72" in words and "No test preparation course" in words
     assert html.count('class="reason-bar"') == 7
+    assert "Background facts" not in words
+
+
+def test_by_default_background_facts_are_one_expandable_line(client, production_model):
+    """Reading, writing and test preparation are reasons of their own; gender,
+    race/ethnicity group, lunch and parental education are one line with their summed
+    points, in a <details> that lists each, and the lines are sorted by size."""
+    prediction, html = predict(client)
+    words = text_of(html)
+    c = prediction.contributions
+    background = sum(c[n] for n in explanations.BACKGROUND_FACTS)
+    combined = (
+        "Background facts (gender, race/ethnicity group, lunch, parental education) "
+        f"{cards.signed(background)} points"
+    )
+    assert combined in words
+    assert '<li class="reason reason-' in html and "reason-background" in html
+    assert html.index("<details>") < html.index("Gender: female")
+    lines = {
+        **{
+            f"{explanations.value_phrase(n, STUDENT[n])} {cards.signed(c[n])} points": c[n]
+            for n in explanations.CHANGEABLE_FACTS
+        },
+        combined: background,
+    }
+    ordered = sorted(lines, key=lambda line: abs(lines[line]), reverse=True)
+    reasons_part = words[words.index("Why this score") :]
+    positions = [reasons_part.index(line) for line in ordered]
+    assert positions == sorted(positions)
+    # Inside the details, each background fact with its points.
+    for name in explanations.BACKGROUND_FACTS:
+        assert f"{explanations.value_phrase(name, STUDENT[name])} {cards.signed(c[name])}" in words
+    # The API still has every contribution for auditors.
+    assert set(prediction.contributions) == set(explanations.CHANGEABLE_FACTS) | set(
+        explanations.BACKGROUND_FACTS
+    )
+
+
+def test_the_what_if_offers_only_changeable_facts(client, production_model):
+    """The what-if never asks about gender, race/ethnicity group, lunch or parental
+    education."""
+    _, html = predict(client)
+    panel = text_of(html[html.index('id="what-if-heading"') :])
+    for word in ("Gender", "Race/ethnicity", "lunch instead", "Parental"):
+        assert word not in panel.split("Each answer holds")[0]
+
+
+def test_an_unusual_student_gets_a_visible_note(client, production_model):
+    """A student whose reading and writing differ by 60 points: the page says so, with
+    the reason; an ordinary student's page has no note."""
+    _, html = predict(client, reading_score=95, writing_score=35)
+    words = text_of(html)
+    assert "An unusual student for this model." in words
+    assert "Reading and writing scores differ by 60 points (reading higher)" in words
+    _, ordinary = predict(client)
+    assert "unusual student" not in text_of(ordinary)
 
 
 def test_it_answers_what_if_with_the_models_own_numbers(client, production_model, trained):
@@ -176,3 +235,45 @@ def test_the_page_says_when_the_score_was_kept_on_the_scale(client, production_m
     assert f"plus these points makes {figure:.1f}; scores are kept on the 0–100 scale" in page
     _, ordinary = predict(client)
     assert "kept on the 0–100 scale" not in ordinary
+
+
+def test_a_counter_intuitive_what_if_says_why_in_its_first_line(client, db, students):
+    """A model whose completed-course students scored lower for the same reading and
+    writing (here: the labels swapped in training) answers "Had completed" with a lower
+    figure, and the item's first line says why."""
+    from ml.train import train
+
+    swapped = students.assign(
+        test_preparation_course=students["test_preparation_course"].map(
+            {"none": "completed", "completed": "none"}
+        )
+    )
+    result = train(swapped, seed=0, quick=True, candidates=["ridge"], n_jobs=1)
+    model_version_register(result=result, actor_label="tests")
+    _, html = predict(client)
+    item = html[html.index('<li class="what-if-item what-if-down">') :]
+    words = text_of(item)
+    assert words.strip().startswith("Why lower: the model compares students with the same")
+    assert words.index("Why lower") < words.index("Had completed the test preparation course")
+
+
+def test_a_model_trained_without_gender_does_not_list_it(client, db, students):
+    """Gender, not used, is no reason and not among the background facts; the page says
+    the model was trained without it."""
+    from ml.train import train
+
+    result = train(
+        students,
+        seed=0,
+        quick=True,
+        candidates=["ridge"],
+        n_jobs=1,
+        exclude_features=["gender"],
+        fairness_resamples=0,
+    )
+    model_version_register(result=result, actor_label="tests")
+    _, html = predict(client)
+    words = text_of(html)
+    assert "Background facts (race/ethnicity group, lunch, parental education)" in words
+    assert "Gender: female" not in words
+    assert "This model was trained without gender, so it plays no part in this score." in words

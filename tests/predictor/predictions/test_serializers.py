@@ -30,8 +30,8 @@ KEYS = {
     "id", "created_at", "channel", "status", "gender", "race_ethnicity",
     "parental_level_of_education", "lunch", "test_preparation_course", "reading_score",
     "writing_score", "reference", "predicted_math_score", "interval", "baseline",
-    "contributions", "warnings", "model_version", "latency_ms", "errors", "actual_math_score",
-    "actual_recorded_at",
+    "contributions", "warnings", "features_used", "unusual", "model_version", "latency_ms",
+    "errors", "actual_math_score", "actual_recorded_at",
 }  # fmt: skip
 
 
@@ -62,6 +62,7 @@ def test_a_rejected_attempt_serializes_with_nulls_and_its_errors(production_mode
     assert data["reading_score"] is None
     assert data["interval"] is None and data["contributions"] is None
     assert data["model_version"] is None
+    assert data["features_used"] == [] and data["unusual"] == {"flagged": False, "reason": ""}
     assert data["errors"] == {"reading_score": "must be between 0 and 100"}
 
 

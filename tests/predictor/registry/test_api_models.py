@@ -117,3 +117,36 @@ def test_the_model_list_carries_live_figures_once_real_scores_arrive(client, pro
     assert live["mae"] == pytest.approx((abs(60 - predicted) + abs(70 - predicted)) / 2)
     detail = client.get(f"/api/v1/models/{production_model.version}/").json()
     assert detail["metrics"]["live"]["n"] == 2
+
+
+def test_a_version_gives_its_features_and_fairness_report(client, production_model):
+    """The detail returns the features used and the stored fairness report: per group of
+    each protected attribute count, MAE, bias and coverage with bootstrap intervals that
+    bracket the estimate, the without-attribute variants and the plain-words sentences."""
+    body = client.get(f"/api/v1/models/{production_model.version}/").json()
+    assert body["features"] == list(schema.FEATURE_NAMES)
+    fairness = body["fairness"]
+    assert fairness["protected_attributes"] == ["gender", "race_ethnicity", "lunch"]
+    assert fairness["interval_method"] == "mondrian"
+    assert "over-predicts" in fairness["sign_convention"]
+    for attribute in fairness["protected_attributes"]:
+        rows = fairness["model"]["groups"][attribute]
+        assert sum(r["count"] for r in rows) == body["rows"]["test"]
+        for row in rows:
+            for figure in ("mae", "bias", "coverage"):
+                assert row[figure]["low"] <= row[figure]["estimate"] <= row[figure]["high"]
+    assert set(fairness["without"]) == {"gender", "race_ethnicity", "lunch"}
+    assert "gender" not in fairness["without"]["gender"]["features"]
+    assert isinstance(fairness["sentences"], list)
+    assert body["interval_calibration"]["method"] == "mondrian"
+    assert body["interval_calibration"]["holdout"]["mondrian"]["interval_coverage"] > 0
+
+
+def test_a_version_from_before_the_report_reads_as_all_features_and_no_report(
+    client, production_model
+):
+    """A version stored before issue 14 (no features, no report) lists all seven and null."""
+    type(production_model).objects.filter(pk=production_model.pk).update(features=[], fairness={})
+    body = client.get(f"/api/v1/models/{production_model.version}/").json()
+    assert body["features"] == list(schema.FEATURE_NAMES)
+    assert body["fairness"] is None

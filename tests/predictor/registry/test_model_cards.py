@@ -32,9 +32,12 @@ def test_the_list_shows_each_version_with_coverage_and_width(client, production_
     assert f"{metrics['interval_width']:.1f} points" in html
 
 
-def test_the_card_shows_metrics_search_data_libraries_and_history(client, production_model):
-    """Algorithm, parameters, leaderboard, fingerprint and rows, interval figures,
-    library versions, training time and the status history with its reasons."""
+def test_the_card_shows_staff_metrics_search_data_libraries_and_history(
+    client, production_model, admin_user
+):
+    """To staff: algorithm, parameters, leaderboard, fingerprint and rows, interval
+    figures, library versions, training time and the status history with its reasons."""
+    client.force_login(admin_user)
     response = client.get(f"/models/{production_model.version}/")
     assert response.status_code == 200
     words = text_of(response.content.decode())
@@ -77,3 +80,93 @@ def test_an_unknown_version_is_a_404(client, db):
 def test_the_list_says_how_to_train_when_empty(client, db):
     """With no versions, the list says which command trains one."""
     assert "python manage.py train_model" in client.get("/models/").content.decode()
+
+
+def test_the_card_opens_with_a_plain_summary_use_provenance_and_limits(client, production_model):
+    """A head teacher reads first the typical error and the 9-in-10 range in whole points,
+    then what it is for and not for, where its data comes from and its limits, in that
+    order, before any metric table."""
+    words = text_of(client.get(f"/models/{production_model.version}/").content.decode())
+    m = production_model.metrics
+    summary = (
+        f"usually within about {m['test_mae']:.0f} points of the real one; for 9 students "
+        f"in 10 it is within about ±{m['interval_width'] / 2:.0f} points"
+    )
+    assert summary in words
+    order = [
+        summary,
+        "Not for: placing students in sets or tracks, grading",
+        "Where its data comes from",
+        '"Group A" to "group E" are anonymised labels',
+        "Known limits",
+        "Fairness: how it does for each group",
+        "How well it predicts",
+    ]
+    positions = [words.index(text) for text in order]
+    assert positions == sorted(positions)
+
+
+def test_the_card_shows_the_fairness_report_per_protected_attribute(client, production_model):
+    """One table per protected attribute: each group's count, MAE, bias with its
+    confidence interval, coverage with its interval, and the bias without the attribute;
+    the sign convention is said in words; groups under 30 students are greyed."""
+    html = client.get(f"/models/{production_model.version}/").content.decode()
+    words = text_of(html)
+    report = production_model.fairness
+    assert "a positive number means the model predicts higher scores" in words
+    for caption in ("By gender", "By race/ethnicity group", "By lunch"):
+        assert f"<caption>{caption}</caption>" in html
+    assert "Bias without gender" in words
+    female = next(r for r in report["model"]["groups"]["gender"] if r["group"] == "female")
+    without = next(
+        r for r in report["without"]["gender"]["groups"]["gender"] if r["group"] == "female"
+    )
+    bias = female["bias"]
+
+    def signed(x):
+        text = f"{abs(x):.1f}"
+        return text if float(text) == 0 else ("+" if x > 0 else "\u2212") + text
+
+    row = (
+        f"female {female['count']} {female['mae']['estimate']:.1f} {signed(bias['estimate'])} "
+        f"({signed(bias['low'])} to {signed(bias['high'])}) "
+        f"{female['coverage']['estimate']:.0%}"
+    )
+    assert row in words
+    assert signed(without["bias"]["estimate"]) in words
+    small = [r for r in report["model"]["groups"]["race_ethnicity"] if r["count"] < 30]
+    assert html.count('class="small-group"') >= len(small) > 0
+
+
+def test_the_trade_off_sentences_of_a_version_without_gender_are_on_its_card(client, db):
+    """A version trained without gender says so, lists no bias-without-gender column,
+    and shows its own report's sentences (here a sentence written into the report)."""
+    from ml.train import train
+    from predictor.registry.services import model_version_register
+    from tests.factories import make_students
+
+    result = train(
+        make_students(300, seed=5),
+        seed=0,
+        quick=True,
+        candidates=["ridge"],
+        n_jobs=1,
+        exclude_features=["gender"],
+        fairness_resamples=50,
+    )
+    result.fairness["sentences"] = ["The model over-predicts female students by about 6 points."]
+    version, _, _ = model_version_register(result=result, promote=False)
+    words = text_of(client.get(f"/models/{version.version}/").content.decode())
+    assert "It was deliberately trained without gender" in words
+    assert "The model over-predicts female students by about 6 points." in words
+    assert "Bias without gender" not in words
+    assert "By gender" in words
+
+
+def test_technical_details_are_for_staff_only(client, production_model):
+    """Anyone sees the card; hashes, paths and library versions only staff."""
+    words = text_of(client.get(f"/models/{production_model.version}/").content.decode())
+    assert production_model.data_fingerprint not in words
+    assert production_model.artifact_sha256 not in words
+    assert "Library versions" not in words
+    assert "Technical details" not in words

@@ -105,3 +105,51 @@ def test_a_constant_target_is_refused_plainly(db, tmp_path):
     frame.to_csv(path, index=False)
     with pytest.raises(CommandError, match="math_score has the same value in every row"):
         run("--data", str(path), "--quick", "--candidates", "ridge", "--jobs", "1")
+
+
+def test_exclude_features_trains_without_them_and_stores_the_policy_and_report(db, csv_path):
+    """--exclude-features gender,race_ethnicity: the version records the five features it
+    uses, group-conditional intervals, the fairness report (lunch only: the attributes it
+    was not allowed are neither reported per variant nor used to calibrate) and the
+    unusual-student profile; its predictions give 0 points to the excluded features."""
+    output = run(
+        "--data",
+        str(csv_path),
+        "--quick",
+        "--candidates",
+        "ridge",
+        "--jobs",
+        "1",
+        "--exclude-features",
+        " gender, race_ethnicity ",
+    )
+    version = ModelVersion.objects.get()
+    assert "Without gender, race_ethnicity: the model uses" in output
+    assert version.features == [
+        "parental_level_of_education",
+        "lunch",
+        "test_preparation_course",
+        "reading_score",
+        "writing_score",
+    ]
+    assert version.interval_calibration["method"] == "mondrian"
+    assert list(version.interval_calibration["mondrian"]["groups"]) == ["lunch"]
+    assert version.fairness["features"] == version.features
+    assert list(version.fairness["without"]) == ["lunch"]
+    assert {r["group"] for r in version.fairness["model"]["groups"]["gender"]} == {
+        "female",
+        "male",
+    }
+    assert version.unusual["training_rows"] == 120
+    assert "Held-out by group" in output and "gender: female n=" in output
+
+
+def test_an_unknown_feature_to_exclude_is_refused_naming_the_valid_ones(db, csv_path):
+    """A misspelt name is a CommandError (non-zero exit) listing the seven names, before
+    any data is read or model trained."""
+    with pytest.raises(CommandError) as raised:
+        run("--data", str(csv_path), "--quick", "--exclude-features", "gender,ethnicity")
+    message = str(raised.value)
+    assert "unknown feature 'ethnicity'" in message
+    assert "race_ethnicity" in message and "writing_score" in message
+    assert not ModelVersion.objects.exists()

@@ -1,0 +1,191 @@
+"""The fairness gate at promotion (issue 14, item 5): does a candidate keep every group
+as well served as production?
+
+Both versions score the same rows, none of which either was fitted on (rows whose
+``ml.data.row_hashes`` are among either version's stored training-row hashes are left
+out, as ``services.promotion_decision`` does): rows the caller passes (e.g. a training
+run's held-out rows) plus a replay of recent live predictions whose real score is known
+(the candidate scores their stored inputs; nothing is served from it). Per group of each
+protected attribute (the candidate's report's, default gender, race/ethnicity group,
+lunch) the gate measures count, MAE, bias (predicted − actual) and 90% coverage.
+
+It refuses (``passed`` false, each reason in words) when, among groups with at least
+``MIN_GROUP_ROWS`` rows:
+
+- a group's coverage under the candidate is below ``COVERAGE_FLOOR`` (0.83: 0.9 less about
+  two sampling SDs for a group of 70, the issue's floor); or
+- the largest gap between two groups of one attribute, in MAE or in bias, is wider under
+  the candidate than under production by more than ``GAP_MARGIN_POINTS`` (1 point, about
+  one standard error of a bias difference between two groups of 70).
+
+Groups smaller than that are left out (their figures swing by several points between
+samples) and said so. With fewer than ``MIN_GROUP_ROWS`` comparable rows in all, the
+gate passes and says it could not compare. The caller decides about an override: a
+refused promotion may go ahead only with a reason, kept in the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ml import fairness, schema
+from ml.data import row_hashes
+from predictor.models import ModelArtifact, ModelVersion, Prediction
+from predictor.registry import serving
+
+COVERAGE_FLOOR = 0.83
+GAP_MARGIN_POINTS = 1.0
+MIN_GROUP_ROWS = 30
+# Most recent live predictions with a real score that the gate replays.
+REPLAY_ROWS = 5000
+
+
+@dataclass
+class GateResult:
+    """``passed``: whether the candidate may be promoted without an override;
+    ``reasons``: why not (or, when passed, what could not be checked), in words;
+    ``rows``: comparable rows scored; ``groups``: ``{attribute: [{"group", "count",
+    "candidate": {"mae", "bias", "coverage"}, "production": {...} or None}]}``."""
+
+    passed: bool
+    reasons: list[str] = field(default_factory=list)
+    rows: int = 0
+    groups: dict = field(default_factory=dict)
+
+
+def replay_rows(limit: int = REPLAY_ROWS) -> pd.DataFrame:
+    """The inputs and real scores of the ``limit`` most recent scored predictions whose
+    real score was recorded: the seven feature columns and ``math_score``."""
+    values = (
+        Prediction.objects.filter(status=Prediction.Status.OK, actual_math_score__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list(*schema.FEATURE_NAMES, "actual_math_score")[:limit]
+    )
+    frame = pd.DataFrame.from_records(
+        list(values), columns=[*schema.FEATURE_NAMES, schema.TARGET]
+    ).dropna()
+    for name in (*schema.NUMERIC_FEATURES, schema.TARGET):
+        frame[name] = frame[name].astype("int64")
+    return frame
+
+
+def _unseen(frame: pd.DataFrame, versions: list[ModelVersion]) -> pd.DataFrame:
+    seen: set[str] = set()
+    for hashes in ModelArtifact.objects.filter(pk__in=[v.pk for v in versions]).values_list(
+        "train_row_hashes", flat=True
+    ):
+        seen.update(hashes)
+    keep = [h not in seen for h in row_hashes(frame)]
+    return frame[keep].reset_index(drop=True)
+
+
+def _figures(model, frame: pd.DataFrame, attributes) -> dict:
+    batch = model.predict(frame)
+    actual = frame[schema.TARGET].to_numpy(dtype=float)
+    errors = batch.point - actual
+    inside = (actual >= batch.low) & (actual <= batch.high)
+    result = {}
+    for attribute in attributes:
+        values = frame[attribute].astype(str).to_numpy()
+        result[attribute] = {
+            group: {
+                "count": int(mask.sum()),
+                "mae": float(np.abs(errors[mask]).mean()),
+                "bias": float(errors[mask].mean()),
+                "coverage": float(inside[mask].mean()),
+            }
+            for group in schema.FEATURES_BY_NAME[attribute].choices
+            if (mask := values == group).any()
+        }
+    return result
+
+
+def _largest_gap(groups: dict, figure: str) -> float:
+    values = [g[figure] for g in groups.values()]
+    return max(values) - min(values) if len(values) >= 2 else 0.0
+
+
+def fairness_gate(
+    *,
+    candidate: ModelVersion,
+    production: ModelVersion | None,
+    rows: pd.DataFrame | None = None,
+    replay_limit: int = REPLAY_ROWS,
+) -> GateResult:
+    """Compare ``candidate`` with ``production`` per protected group (module docstring).
+
+    ``rows``: extra clean rows with the seven features and ``math_score`` (e.g.
+    ``TrainingResult.holdout``); live predictions with a real score are always added.
+    Raises ``ServiceError`` (from ``serving.load``) when the candidate cannot be loaded;
+    a production version that cannot be loaded is compared as absent, and said so.
+    """
+    reasons: list[str] = []
+    frames = [replay_rows(replay_limit)]
+    if rows is not None and len(rows):
+        frames.append(rows[[*schema.FEATURE_NAMES, schema.TARGET]])
+    versions = [candidate] + ([production] if production is not None else [])
+    frame = _unseen(pd.concat(frames, ignore_index=True), versions)
+    if len(frame) < MIN_GROUP_ROWS:
+        return GateResult(
+            passed=True,
+            reasons=[
+                f"fairness not compared: only {len(frame)} rows with a real score that "
+                f"neither version was fitted on (at least {MIN_GROUP_ROWS} needed)"
+            ],
+            rows=len(frame),
+        )
+    attributes = fairness.validate_attributes(
+        (candidate.fairness or {}).get("protected_attributes", fairness.DEFAULT_PROTECTED)
+    )
+    ours = _figures(serving.load(candidate.pk).model, frame, attributes)
+    theirs = None
+    if production is not None:
+        try:
+            theirs = _figures(serving.load(production.pk).model, frame, attributes)
+        except Exception as exc:  # a broken production artifact must not block its fix
+            reasons.append(f"production v{production.version} could not be scored ({exc})")
+    small: list[str] = []
+    groups: dict[str, list[dict]] = {}
+    for attribute in attributes:
+        label = schema.FEATURES_BY_NAME[attribute].label.lower()
+        sized = {g: f for g, f in ours[attribute].items() if f["count"] >= MIN_GROUP_ROWS}
+        small += [f"{g} ({f['count']})" for g, f in ours[attribute].items() if g not in sized]
+        groups[attribute] = [
+            {
+                "group": g,
+                "count": f["count"],
+                "candidate": {k: f[k] for k in ("mae", "bias", "coverage")},
+                "production": (
+                    {k: theirs[attribute][g][k] for k in ("mae", "bias", "coverage")}
+                    if theirs
+                    else None
+                ),
+            }
+            for g, f in ours[attribute].items()
+        ]
+        for group, f in sized.items():
+            if f["coverage"] < COVERAGE_FLOOR:
+                reasons.append(
+                    f"the 90% range holds for only {f['coverage']:.0%} of {group} "
+                    f"({label}, {f['count']} rows), below the floor of {COVERAGE_FLOOR:.0%}"
+                )
+        if theirs is None:
+            continue
+        their_sized = {g: f for g, f in theirs[attribute].items() if g in sized}
+        for figure, words in (("mae", "typical error"), ("bias", "bias")):
+            new, old = _largest_gap(sized, figure), _largest_gap(their_sized, figure)
+            if new - old > GAP_MARGIN_POINTS:
+                reasons.append(
+                    f"the largest {words} gap between {label} groups widens from {old:.1f} to "
+                    f"{new:.1f} points (more than {GAP_MARGIN_POINTS:.0f} point wider than "
+                    f"production v{production.version})"
+                )
+    refused = [r for r in reasons if not r.startswith("production v")]
+    if small:
+        reasons.append(
+            f"groups under {MIN_GROUP_ROWS} rows not judged: {', '.join(sorted(set(small)))}"
+        )
+    return GateResult(passed=not refused, reasons=reasons, rows=len(frame), groups=groups)

@@ -1,0 +1,96 @@
+"""predictor.registry.fairness_gate: a candidate that serves a group worse is refused."""
+
+import copy
+
+import pytest
+
+from ml.train import train
+from predictor.registry.fairness_gate import COVERAGE_FLOOR, fairness_gate
+from predictor.registry.services import model_version_register
+from tests.factories import make_prediction, make_students
+
+
+@pytest.fixture(scope="module")
+def unseen():
+    """400 students neither model was fitted on (another seed of the same structure)."""
+    return make_students(400, seed=9)
+
+
+def register(result):
+    version, _, _ = model_version_register(result=result, promote=False, actor_label="tests")
+    return version
+
+
+def test_a_candidate_as_fair_as_production_passes(production_model, trained, unseen):
+    """The same model registered again keeps every group's coverage and gaps."""
+    candidate = register(copy.copy(trained))
+    gate = fairness_gate(candidate=candidate, production=production_model, rows=unseen)
+    assert gate.passed, gate.reasons
+    assert gate.rows == 400
+    genders = {g["group"]: g for g in gate.groups["gender"]}
+    assert genders["female"]["count"] + genders["male"]["count"] == 400
+    assert genders["female"]["production"] is not None
+
+
+def test_a_candidate_whose_ranges_miss_a_group_is_refused(production_model, trained, unseen):
+    """Intervals of ±2 points cover far fewer than 83% of any group: refused, naming them."""
+    result = copy.copy(trained)
+    result.model = copy.deepcopy(trained.model)
+    result.model.interval_method = "marginal"
+    result.model.interval_half_width = 2.0
+    candidate = register(result)
+    gate = fairness_gate(candidate=candidate, production=production_model, rows=unseen)
+    assert not gate.passed
+    assert any(
+        "holds for only" in r and f"below the floor of {COVERAGE_FLOOR:.0%}" in r
+        for r in gate.reasons
+    )
+
+
+def test_a_candidate_trained_without_gender_widens_the_bias_gap_and_is_refused(
+    production_model, students, unseen
+):
+    """Boys score 6 points more for the same reading and writing here: without gender the
+    candidate over-predicts girls and under-predicts boys, so the bias gap between them
+    widens by far more than a point."""
+    result = train(
+        students,
+        seed=0,
+        quick=True,
+        candidates=["ridge"],
+        n_jobs=1,
+        exclude_features=["gender"],
+        interval_method="mondrian",
+        fairness_resamples=0,
+    )
+    candidate = register(result)
+    gate = fairness_gate(candidate=candidate, production=production_model, rows=unseen)
+    assert not gate.passed
+    assert any("largest bias gap between gender groups widens" in r for r in gate.reasons)
+
+
+def test_rows_either_model_was_fitted_on_are_left_out(production_model, trained, students):
+    """Given the training data, only its 60 held-out rows are compared; given no row and no
+    live score, nothing is, and the gate passes saying so."""
+    candidate = register(copy.copy(trained))
+    gate = fairness_gate(candidate=candidate, production=production_model, rows=students)
+    assert gate.passed and gate.rows == 60  # only the 60 held-out rows remain
+    gate = fairness_gate(
+        candidate=candidate,
+        production=production_model,
+        rows=students.iloc[:0],
+    )
+    assert gate.passed and gate.rows == 0
+    assert "fairness not compared: only 0 rows" in gate.reasons[0]
+
+
+def test_live_predictions_with_a_real_score_are_replayed(production_model, trained, unseen):
+    """Stored inputs with a recorded real score count as comparable rows."""
+    for record in unseen.head(40).to_dict("records"):
+        make_prediction(
+            **{k: record[k] for k in record if k != "math_score"},
+            actual_math_score=record["math_score"],
+        )
+    candidate = register(copy.copy(trained))
+    gate = fairness_gate(candidate=candidate, production=production_model)
+    assert gate.rows == 40
