@@ -6,7 +6,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: setup run test lint format migrate train check-deploy deploy-test bench clean
+.PHONY: setup run worker scheduler test lint format migrate train check-deploy deploy-test bench clean
 
 setup: $(STAMP)
 
@@ -29,10 +29,24 @@ migrate: setup .env
 train: migrate
 	$(BIN)/python manage.py train_model --quick --if-none
 
+# gunicorn with one batch-job worker beside it; the trap stops the worker with make run.
 run: train
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	OMP_NUM_THREADS=1 $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) OMP_NUM_THREADS=1 \
 		$(BIN)/gunicorn -c gunicorn.conf.py studentperf.wsgi:application
+
+# A batch-job worker (django-tasks' own db_worker), after re-enqueueing jobs whose
+# worker died. Start as many as you like, on any host that reaches the database.
+worker: migrate
+	$(BIN)/python manage.py batch_jobs_recover
+	OMP_NUM_THREADS=1 $(BIN)/python manage.py db_worker --no-reload
+
+# The periodic work (the database backend has no scheduler of its own): every minute,
+# re-enqueue jobs whose worker died; every hour, record monitor_report's alerts.
+scheduler: migrate
+	$(BIN)/python manage.py run_schedule
 
 test: setup
 	$(BIN)/python -m pytest

@@ -44,6 +44,11 @@ urlpatterns = [
         api.PredictionBatchDetail.as_view(),
         name="api-batch-detail",
     ),
+    path(
+        "predictions/jobs/<uuid:job_id>/",
+        api.PredictionBatchJobDetail.as_view(),
+        name="api-batch-job",
+    ),
     path("auth/token/", accounts.AuthTokenCreate.as_view(), name="api-auth-token"),
     path("models/", registry_api.ModelVersionList.as_view(), name="api-model-list"),
     path(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("history/outcomes/", views.outcome_upload, name="outcome-upload"),
     path("batch/", views.batch_upload, name="batch"),
     path("batch/<uuid:batch_id>/", views.batch_detail, name="batch-detail"),
+    path("batch/jobs/<uuid:job_id>/", views.batch_job_detail, name="batch-job-detail"),
     path("batch/<uuid:batch_id>.csv", views.batch_download, name="batch-download"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -4,7 +4,9 @@ Variables: DJANGO_SECRET_KEY (required unless DJANGO_DEBUG=1), DJANGO_DEBUG,
 DJANGO_ALLOWED_HOSTS (comma-separated), DATABASE_URL (default: SQLite file db.sqlite3),
 REDIS_URL (cache for throttling; default: the database cache), THROTTLE_ANON,
 THROTTLE_USER (DRF rates such as "120/min"), SERVING_REFRESH_SECONDS, BATCH_MAX_ROWS,
-BATCH_MAX_BYTES, EXPORT_MAX_ROWS, SQLITE_BUSY_TIMEOUT_SECONDS, DJANGO_SECURE,
+BATCH_MAX_BYTES, BATCH_SYNC_MAX_ROWS, BATCH_JOB_MAX_ROWS, BATCH_JOB_MAX_BYTES,
+BATCH_JOB_CHUNK_ROWS, BATCH_JOB_STALE_SECONDS, EXPORT_MAX_ROWS, SQLITE_BUSY_TIMEOUT_SECONDS,
+DJANGO_SECURE,
 DJANGO_BEHIND_TLS_PROXY, DJANGO_HSTS_SECONDS, LOG_FORMAT, LOG_LEVEL. See README.md for
 the full table.
 """
@@ -47,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "predictor",
 ]
 
@@ -239,8 +243,25 @@ BATCH_MAX_ROWS = env.int("BATCH_MAX_ROWS", default=10_000)
 # a short file without a word; past this the export is refused, saying to narrow it.
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=200_000)
 BATCH_MAX_BYTES = env.int("BATCH_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Batch jobs (issue 17). An upload of more than BATCH_SYNC_MAX_ROWS rows, or any upload
+# sent with "Prefer: respond-async", is answered 202 and scored by a worker
+# (`manage.py db_worker`, django-tasks' database backend) in chunks of BATCH_JOB_CHUNK_ROWS
+# rows, each in its own transaction. Jobs take up to BATCH_JOB_MAX_ROWS rows and
+# BATCH_JOB_MAX_BYTES bytes; more is refused with 413. A running job whose heartbeat is
+# older than BATCH_JOB_STALE_SECONDS is taken to have lost its worker and is enqueued
+# again by `manage.py batch_jobs_recover`.
+BATCH_SYNC_MAX_ROWS = env.int("BATCH_SYNC_MAX_ROWS", default=5_000)
+BATCH_JOB_MAX_ROWS = env.int("BATCH_JOB_MAX_ROWS", default=200_000)
+BATCH_JOB_MAX_BYTES = env.int("BATCH_JOB_MAX_BYTES", default=64 * 1024 * 1024)
+BATCH_JOB_CHUNK_ROWS = env.int("BATCH_JOB_CHUNK_ROWS", default=1_000)
+BATCH_JOB_STALE_SECONDS = env.int("BATCH_JOB_STALE_SECONDS", default=120)
 DATA_UPLOAD_MAX_MEMORY_SIZE = BATCH_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = BATCH_MAX_BYTES + 1024 * 1024
+
+# The standard tasks API (django.tasks in Django 6; the django-tasks backport here) on its
+# database backend: workers claim jobs from a table in the database we already have.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Deployment over HTTPS. DJANGO_SECURE=1 makes cookies HTTPS-only, redirects HTTP to HTTPS
 # and sends HSTS; DJANGO_BEHIND_TLS_PROXY=1 trusts X-Forwarded-Proto from the proxy that

@@ -27,7 +27,9 @@ def test_compose_runs_postgres_a_migrate_job_scalable_web_and_nginx():
     the migrate job; nginx publishes the port and proxies to web."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "nginx"}
+    assert set(services) == {"db", "redis", "migrate", "web", "worker", "scheduler", "nginx"}
+    assert "manage.py db_worker" in " ".join(services["worker"]["command"])
+    assert "ports" not in services["worker"] and "run_schedule" in services["scheduler"]["command"]
     assert services["db"]["healthcheck"] and "pgdata" in compose["volumes"]
     assert "migrate" in " ".join(services["migrate"]["command"])
     assert "ports" not in services["web"]

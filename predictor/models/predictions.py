@@ -211,3 +211,87 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.pk} ({self.rows_total} rows)"
+
+
+class BatchJob(models.Model):
+    """A large upload scored in the background by a worker (a django-tasks task).
+
+    The queue itself is django-tasks' (``django_tasks_db.DBTaskResult``, ``task_id``);
+    this row holds what the queue cannot: the job's owner, progress (``rows_done`` of
+    ``rows_total``, committed with each chunk's rows), ``heartbeat_at`` (renewed with
+    every chunk; a running job whose heartbeat is older than ``BATCH_JOB_STALE_SECONDS``
+    has lost its worker) and ``attempt`` (raised each time the job is enqueued again, so
+    that a worker presumed dead that wakes up stops at its next chunk). Its rows go to
+    the ``Batch`` whose id is ``batch_id``, created by the worker.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    class Kind(models.TextChoices):
+        CSV = "csv"
+        JSON = "json"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status, default=Status.QUEUED)
+    kind = models.CharField(max_length=4, choices=Kind, default=Kind.CSV)
+    source_name = models.CharField(max_length=200, blank=True, help_text="uploaded file name")
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(
+        default=0, help_text="the upload's non-blank lines at first, its rows once parsed"
+    )
+    rows_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="why the job failed")
+    attempt = models.PositiveIntegerField(default=1)
+    task_id = models.CharField(max_length=64, blank=True, help_text="django-tasks result id")
+    batch_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batch_jobs",
+    )
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("rows_total")),
+                name="batch_job_done_at_most_total",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"batch job {self.pk} ({self.status}, {self.rows_done}/{self.rows_total})"
+
+
+class BatchJobUpload(models.Model):
+    """One piece (up to 1 MiB) of a job's uploaded file, in order of ``index``.
+
+    In the database because it is the one store every web and worker host shares (no
+    shared volume needed); deleted when the job finishes."""
+
+    job = models.ForeignKey(BatchJob, on_delete=models.CASCADE, related_name="upload_parts")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="one_upload_part_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.index} of {self.job_id}"

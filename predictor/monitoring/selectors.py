@@ -562,3 +562,30 @@ def milliseconds_text(value: float | None) -> str | None:
     if value is None:
         return None
     return f"{value:.3g}" if value < 10 else f"{value:,.1f}"
+
+
+RECORDED_ALERTS_SHOWN = 20
+
+
+def recorded_alerts(*, limit: int = RECORDED_ALERTS_SHOWN) -> list[dict]:
+    """Alerts raised by scheduled reports (``monitor_report --record``), newest first:
+    ``[{"raised_at": datetime, "window": "24h", "alert": text}]``, at most ``limit``."""
+    from predictor.models import MonitoringReport
+
+    found = []
+    for run in MonitoringReport.objects.exclude(alerts=[]).order_by("-created_at")[:limit]:
+        found += [
+            {"raised_at": run.created_at, "window": run.window, "alert": a} for a in run.alerts
+        ]
+    return found[:limit]
+
+
+def last_recorded_report():
+    """When the last scheduled report ran (``None`` when none has)."""
+    from predictor.models import MonitoringReport
+
+    return (
+        MonitoringReport.objects.order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

@@ -28,5 +28,7 @@ def monitoring_dashboard(request):
         "report": monitoring.report(window=window),
         "windows": [(key, label) for key, (label, _, _) in monitoring.WINDOWS.items()],
         "window_error": error,
+        "recorded_alerts": monitoring.recorded_alerts(),
+        "last_recorded_report": monitoring.last_recorded_report(),
     }
     return TemplateResponse(request, "admin/monitoring.html", context, status=status)

@@ -9,6 +9,7 @@ import uuid
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -23,12 +24,14 @@ from rest_framework.exceptions import (
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from predictor.errors import ServiceError
 from predictor.models import Prediction
-from predictor.predictions import exports, selectors, services, uploads
+from predictor.predictions import exports, jobs, selectors, services, uploads
 from predictor.predictions.serializers import (
+    BatchJobSerializer,
     BatchSerializer,
     OutcomeInputSerializer,
     OutcomeReportSerializer,
@@ -186,18 +189,23 @@ class PredictionOutcome(APIView):
 
 def _upload_frame(request):
     """The request's table: a multipart ``file``, a ``text/csv`` body or a JSON list."""
+    upload = _upload(request)
+    return upload.frame(), upload.source_name
+
+
+def _upload(request) -> uploads.Upload:
+    """The request's table, counted but not parsed: a multipart ``file``, a ``text/csv``
+    body (read in pieces, never whole) or a JSON list."""
     uploads.check_length(request.META)
-    uploads.check_size(int(request.META.get("CONTENT_LENGTH") or 0))
+    uploads.check_job_size(int(request.META.get("CONTENT_LENGTH") or 0))
     if request.content_type.startswith("multipart/"):
         upload = request.FILES.get("file")
         if upload is None:
             raise ServiceError("send the CSV as a form field named 'file'")
-        return uploads.file_frame(upload), upload.name
+        return uploads.file_upload(upload)
     if request.content_type.startswith("text/csv"):
-        # DRF hands an empty body over as {} rather than to the parser.
-        body = request.data if isinstance(request.data, bytes) else b""
-        return uploads.csv_frame(body), ""
-    return uploads.json_frame(request.data), ""
+        return uploads.stream_upload(request.stream)
+    return uploads.records_upload(request.data)
 
 
 class JSONOrCSVAPIView(APIView):
@@ -248,25 +256,80 @@ class PredictionBatchCreate(JSONOrCSVAPIView):
         responses={
             (201, "application/json"): BatchSerializer,
             (201, "text/csv"): CSV_RESPONSE,
+            (202, "application/json"): OpenApiResponse(
+                BatchJobSerializer,
+                description="a job: past BATCH_SYNC_MAX_ROWS rows, or sent with "
+                "`Prefer: respond-async`; its URL is in `Location`",
+            ),
             400: OpenApiResponse(ErrorSerializer, description="unreadable table or column missing"),
-            413: OpenApiResponse(ErrorSerializer, description="over BATCH_MAX_BYTES/_ROWS"),
+            413: OpenApiResponse(
+                ErrorSerializer, description="over BATCH_JOB_MAX_BYTES or BATCH_JOB_MAX_ROWS"
+            ),
             503: OpenApiResponse(ErrorSerializer, description="no model in production"),
         },
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="`respond-async`: answer 202 with a job at once, whatever the size",
+            )
+        ],
         examples=[OpenApiExample("CSV", value=BATCH_CSV_EXAMPLE, media_type="text/csv")],
         summary="Score many students (CSV or a JSON list); every row is stored",
         description="Same headers and parsing as `train_model` (Kaggle headers, `;` or `,`, "
         "BOM). Invalid rows come back with status `rejected` and an error; they never fail "
-        "the others. Answers in CSV with `Accept: text/csv`, else JSON.",
+        "the others. Answers in CSV with `Accept: text/csv`, else JSON. Past "
+        "BATCH_SYNC_MAX_ROWS rows (default 5,000), or with `Prefer: respond-async`, the upload "
+        "becomes a job scored by a worker: 202 with the job's URL in `Location`.",
     )
     def post(self, request):
-        frame, source_name = _upload_frame(request)
+        upload = _upload(request)
+        if upload.as_job or uploads.prefers_async(request.META):
+            upload.check_job_limits()
+            job = jobs.batch_job_create(
+                parts=upload.parts(),
+                kind=upload.kind,
+                rows_total=upload.rows,
+                size_bytes=upload.size,
+                owner=request.user,
+                session_key=_session_key(request),
+                source_name=upload.source_name,
+            )
+            location = reverse("api-batch-job", kwargs={"job_id": job.pk})
+            return Response(
+                BatchJobSerializer(job, context={"request": request}).data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": location, "Preference-Applied": "respond-async"},
+            )
         result = services.prediction_create_batch(
-            frame=frame,
+            frame=upload.frame(),
             owner=request.user,
             session_key=_session_key(request),
-            source_name=source_name,
+            source_name=upload.source_name,
         )
         return _batch_response(request, result, status.HTTP_201_CREATED)
+
+
+class PredictionBatchJobDetail(APIView):
+    """A batch job of yours: status, progress, rate, errors so far and, once done, its batch."""
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        responses={
+            200: BatchJobSerializer,
+            404: OpenApiResponse(description="no such job among yours"),
+        },
+        summary="One of your batch jobs: status and progress",
+    )
+    def get(self, request, job_id: uuid.UUID):
+        job = selectors.batch_job_get(
+            job_id=job_id, user=request.user, session_key=_session_key(request)
+        )
+        if job is None:
+            raise NotFound("no such job")
+        return Response(BatchJobSerializer(job, context={"request": request}).data)
 
 
 class PredictionBatchDetail(JSONOrCSVAPIView):

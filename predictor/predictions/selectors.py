@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ml import schema
-from predictor.models import Batch, Prediction
+from predictor.models import Batch, BatchJob, Prediction
 from predictor.predictions import explanations
 
 
@@ -169,3 +169,21 @@ def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionRe
         prediction.predicted_math_score, prediction.interval_low, prediction.interval_high
     )
     return result
+
+
+def batch_job_get(*, job_id: uuid.UUID, user, session_key: str | None) -> BatchJob | None:
+    """One visible batch job, or ``None`` (someone else's is as absent as a missing one),
+    with ``job.batch`` set to its ``Batch`` once the worker has created it (else ``None``):
+    the batch's counts are the job's errors so far."""
+    job = BatchJob.objects.visible_to(user, session_key).filter(pk=job_id).first()
+    if job is not None:
+        job.batch = Batch.objects.select_related("model_version").filter(pk=job.batch_id).first()
+    return job
+
+
+def batch_job_list(*, user, session_key: str | None, limit: int = 10) -> list[BatchJob]:
+    """The person's latest batch jobs not yet done (queued, running or failed), newest
+    first; a done job is listed as its batch."""
+    return list(
+        BatchJob.objects.visible_to(user, session_key).exclude(status=BatchJob.Status.DONE)[:limit]
+    )

@@ -3,11 +3,12 @@ with explicit fields."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ml import schema
-from predictor.models import Prediction
+from predictor.models import BatchJob, Prediction
 
 
 def _refused(exc: schema.InvalidValue) -> serializers.ValidationError:
@@ -286,3 +287,74 @@ class BatchSerializer(serializers.Serializer):
     def get_model_version(self, obj) -> int | None:
         batch = obj.batch
         return batch.model_version.version if batch.model_version_id else None
+
+
+class BatchJobSerializer(serializers.Serializer):
+    """A batch job: status, progress, rate, errors so far and, once done, its batch.
+
+    Takes a ``BatchJob`` from ``selectors.batch_job_get`` (``job.batch`` set, or absent
+    for a job just created)."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=BatchJob.Status.choices)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    source_name = serializers.CharField()
+    rows_total = serializers.IntegerField(
+        help_text="the upload's non-blank lines after the header until parsed, then its rows"
+    )
+    rows_done = serializers.IntegerField(help_text="rows stored so far (scored or not)")
+    rows_scored = serializers.SerializerMethodField()
+    rows_rejected = serializers.SerializerMethodField()
+    rows_failed = serializers.SerializerMethodField()
+    rejections = serializers.SerializerMethodField(
+        help_text="reason → number of rows with it so far"
+    )
+    rows_per_second = serializers.SerializerMethodField(
+        help_text="rows stored per second since the job started"
+    )
+    error = serializers.CharField(help_text="why the job failed (empty otherwise)")
+    batch_id = serializers.SerializerMethodField(help_text="the batch, once done")
+    batch_url = serializers.SerializerMethodField(help_text="the batch's JSON/CSV, once done")
+    download_url = serializers.SerializerMethodField(help_text="the scored CSV, once done")
+
+    def _batch(self, job):
+        return getattr(job, "batch", None)
+
+    def get_rows_scored(self, job) -> int:
+        return self._batch(job).rows_scored if self._batch(job) else 0
+
+    def get_rows_rejected(self, job) -> int:
+        return self._batch(job).rows_rejected if self._batch(job) else 0
+
+    def get_rows_failed(self, job) -> int:
+        return self._batch(job).rows_failed if self._batch(job) else 0
+
+    def get_rejections(self, job) -> dict[str, int]:
+        return self._batch(job).rejections if self._batch(job) else {}
+
+    def get_rows_per_second(self, job) -> float | None:
+        return job_rate(job)
+
+    def get_batch_id(self, job) -> str | None:
+        return str(job.batch_id) if job.status == BatchJob.Status.DONE else None
+
+    def get_batch_url(self, job) -> str | None:
+        if job.status != BatchJob.Status.DONE:
+            return None
+        return reverse("api-batch-detail", kwargs={"batch_id": job.batch_id})
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != BatchJob.Status.DONE:
+            return None
+        return reverse("batch-download", kwargs={"batch_id": job.batch_id})
+
+
+def job_rate(job) -> float | None:
+    """Rows stored per second since the job started (``None`` before its first row)."""
+    if not job.started_at or not job.rows_done:
+        return None
+    until = job.finished_at or job.heartbeat_at
+    seconds = (until - job.started_at).total_seconds() if until else 0
+    return round(job.rows_done / seconds, 1) if seconds > 0 else None

@@ -3,12 +3,20 @@
 Limits come from settings: a body over ``BATCH_MAX_BYTES`` or a table over
 ``BATCH_MAX_ROWS`` rows raises ``TooLargeError`` (413); an empty, undecodable or
 non-tabular upload raises ``ServiceError`` (400) with ``ml.data``'s plain message.
+An upload past ``BATCH_SYNC_MAX_ROWS`` rows (``Upload.as_job``) is scored as a batch job
+instead, up to ``BATCH_JOB_MAX_ROWS`` rows and ``BATCH_JOB_MAX_BYTES`` bytes.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 import pandas as pd
 from django.conf import settings
+from django.core.files import File
 
 from ml.data import OutcomeRow, frame_from_records, read_csv_bytes, validate_outcome_rows
 from ml.errors import DataError
@@ -81,3 +89,114 @@ def outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
         return validate_outcome_rows(frame)
     except DataError as exc:
         raise ServiceError(str(exc)) from None
+
+
+# --- Large uploads: counted as they stream, then scored now or as a job -----------------
+
+
+def prefers_async(meta: dict) -> bool:
+    """Whether the request asks for an answer before the work is done (RFC 7240:
+    ``Prefer: respond-async``)."""
+    tokens = meta.get("HTTP_PREFER", "").replace(";", ",").split(",")
+    return any(token.strip().lower() == "respond-async" for token in tokens)
+
+
+def check_job_size(n_bytes: int) -> None:
+    """Raise ``TooLargeError`` (413) when ``n_bytes`` is over ``BATCH_JOB_MAX_BYTES``."""
+    limit = settings.BATCH_JOB_MAX_BYTES
+    if n_bytes > limit:
+        raise TooLargeError(
+            f"the upload is {n_bytes:,} bytes; the limit is {limit:,} bytes "
+            "(BATCH_JOB_MAX_BYTES; split the file into smaller ones)"
+        )
+
+
+@dataclass
+class Upload:
+    """A table as uploaded, not yet parsed: ``kind`` ``"csv"`` or ``"json"``, ``rows``
+    (a CSV's non-blank lines after the header, a JSON list's length), ``size`` in bytes,
+    and ``parts()``, its bytes again in pieces (a spooled file is never read whole)."""
+
+    kind: str
+    rows: int
+    size: int
+    parts: Callable[[], Iterable[bytes]]
+    source_name: str = ""
+    records: list | None = None
+
+    @property
+    def as_job(self) -> bool:
+        """Past ``BATCH_SYNC_MAX_ROWS`` rows or ``BATCH_MAX_BYTES`` bytes it is a job."""
+        return self.rows > settings.BATCH_SYNC_MAX_ROWS or self.size > settings.BATCH_MAX_BYTES
+
+    def check_job_limits(self) -> None:
+        """Raise ``TooLargeError`` (413) past ``BATCH_JOB_MAX_ROWS`` rows or
+        ``BATCH_JOB_MAX_BYTES`` bytes."""
+        check_job_size(self.size)
+        limit = settings.BATCH_JOB_MAX_ROWS
+        if self.rows > limit:
+            raise TooLargeError(
+                f"the upload has {self.rows:,} rows; a job takes at most {limit:,} "
+                "(BATCH_JOB_MAX_ROWS; split the file into smaller ones)"
+            )
+
+    def frame(self) -> pd.DataFrame:
+        """The table now, for a batch scored within the request (``csv_frame``,
+        ``json_frame``: their limits and messages)."""
+        if self.kind == "json":
+            return json_frame(self.records)
+        return csv_frame(b"".join(self.parts()))
+
+
+def _count_rows(pieces: Iterable[bytes]) -> tuple[int, int]:
+    """(non-blank lines after the first, bytes) of a text read in pieces. A quoted cell
+    holding a line break counts twice: good enough to choose, corrected once parsed."""
+    lines, size, tail = 0, 0, b""
+    for piece in pieces:
+        size += len(piece)
+        chunk = tail + piece
+        *complete, tail = chunk.split(b"\n")
+        lines += sum(1 for line in complete if line.strip())
+    lines += 1 if tail.strip() else 0
+    return max(lines - 1, 0), size
+
+
+def file_upload(upload) -> Upload:
+    """An uploaded CSV file (Django ``UploadedFile``, on disk past
+    ``FILE_UPLOAD_MAX_MEMORY_SIZE``), counted piece by piece."""
+    check_job_size(upload.size)
+    rows, size = _count_rows(upload.chunks())
+    return Upload("csv", rows, size, upload.chunks, source_name=upload.name or "")
+
+
+def stream_upload(stream) -> Upload:
+    """A ``text/csv`` request body read from ``stream`` (``None`` when empty) in pieces
+    into a temporary file (in memory up to ``FILE_UPLOAD_MAX_MEMORY_SIZE``, on disk past
+    it)."""
+    # Closed with the request's last reference to it, as Django's own upload files are.
+    spool = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
+    size = 0
+    while stream is not None and (piece := stream.read(PIECE_BYTES)):
+        size += len(piece)
+        check_job_size(size)
+        spool.write(piece)
+    file = File(spool)
+    rows, _ = _count_rows(file.chunks(PIECE_BYTES))
+    return Upload("csv", rows, size, lambda: file.chunks(PIECE_BYTES))
+
+
+def records_upload(records) -> Upload:
+    """A JSON list already parsed by the API; as a job it is stored as JSON again."""
+    if not isinstance(records, list):
+        raise ServiceError("send a JSON list of objects, one per student")
+    encoded = None
+
+    def parts():
+        nonlocal encoded
+        encoded = encoded or json.dumps(records, ensure_ascii=False).encode()
+        return [encoded]
+
+    return Upload("json", len(records), 0, parts, records=records)
+
+
+PIECE_BYTES = 1024 * 1024

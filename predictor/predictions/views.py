@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ml import schema
 from predictor.errors import ServiceError, error_text
 from predictor.models import Prediction
-from predictor.predictions import exports, selectors, services, uploads
+from predictor.predictions import exports, jobs, selectors, services, uploads
 from predictor.predictions.forms import (
     HistoryFilterForm,
     OutcomeForm,
@@ -26,6 +26,7 @@ from predictor.predictions.forms import (
     UploadForm,
     from_tutorial_post,
 )
+from predictor.predictions.serializers import job_rate
 from predictor.registry import serving
 from studentperf.throttling import throttle_posts
 
@@ -264,21 +265,14 @@ def batch_upload(request):
     error, code = None, 200
     if request.method == "POST":
         if form.is_valid():
-            upload = form.cleaned_data["file"]
             try:
-                result = services.prediction_create_batch(
-                    frame=uploads.file_frame(upload),
-                    owner=request.user,
-                    session_key=session_key(request),
-                    source_name=upload.name,
-                )
+                return _score_upload(request, form.cleaned_data["file"])
             except ServiceError as exc:
                 error, code = exc.message, exc.status_code
-            else:
-                return redirect("batch-detail", batch_id=result.batch.pk)
         else:
             code = 400
     batches = selectors.batch_list(user=request.user, session_key=session_key(request))
+    jobs_pending = selectors.batch_job_list(user=request.user, session_key=session_key(request))
     return render(
         request,
         "predictor/batch.html",
@@ -286,11 +280,62 @@ def batch_upload(request):
             "form": form,
             "error": error,
             "batches": batches,
+            "jobs": jobs_pending,
             "columns": schema.FEATURES,
-            "max_rows": settings.BATCH_MAX_ROWS,
-            "max_bytes": settings.BATCH_MAX_BYTES,
+            "sync_rows": settings.BATCH_SYNC_MAX_ROWS,
+            "max_rows": settings.BATCH_JOB_MAX_ROWS,
+            "max_bytes": settings.BATCH_JOB_MAX_BYTES,
         },
         status=code,
+    )
+
+
+def _score_upload(request, file):
+    """A small file scored now (then its batch's page), a large one as a job (its page)."""
+    upload = uploads.file_upload(file)
+    if upload.as_job or uploads.prefers_async(request.META):
+        upload.check_job_limits()
+        job = jobs.batch_job_create(
+            parts=upload.parts(),
+            kind=upload.kind,
+            rows_total=upload.rows,
+            size_bytes=upload.size,
+            owner=request.user,
+            session_key=session_key(request),
+            source_name=upload.source_name,
+        )
+        response = redirect("batch-job-detail", job_id=job.pk)
+        response.status_code = 303
+        return response
+    result = services.prediction_create_batch(
+        frame=upload.frame(),
+        owner=request.user,
+        session_key=session_key(request),
+        source_name=upload.source_name,
+    )
+    return redirect("batch-detail", batch_id=result.batch.pk)
+
+
+@require_GET
+def batch_job_detail(request, job_id: uuid.UUID):
+    """A batch job's progress (the page refreshes itself while it runs) and, once done,
+    the batch's summary and download."""
+    job = selectors.batch_job_get(
+        job_id=job_id, user=request.user, session_key=session_key(request)
+    )
+    if job is None:
+        raise Http404("no such job")
+    percent = round(100 * job.rows_done / job.rows_total) if job.rows_total else 0
+    return render(
+        request,
+        "predictor/batch_job.html",
+        {
+            "job": job,
+            "batch": job.batch,
+            "percent": percent,
+            "rate": job_rate(job),
+            "running": job.status in ("queued", "running"),
+        },
     )
 
 

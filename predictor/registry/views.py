@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from predictor import queue
 from predictor.errors import ServiceError
 from predictor.registry import selectors, serving
 
@@ -45,7 +46,8 @@ def healthz(request):
 
 @require_GET
 def readyz(request):
-    """200 when the database answers and a production model is loaded, else 503."""
+    """200 when the database answers and a production model is loaded, else 503. The
+    200 also says how many batch jobs wait for a worker and for how long (``queue``)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -58,4 +60,6 @@ def readyz(request):
     except Exception:  # a probe answers in its own format whatever broke
         logger.exception("readyz: the serving layer failed")
         return JsonResponse({"ready": False, "reason": "the model could not be loaded"}, status=503)
-    return JsonResponse({"ready": True, "model_version": served.version})
+    return JsonResponse(
+        {"ready": True, "model_version": served.version, "queue": queue.queue_state()}
+    )

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ml import drift
 from predictor.monitoring import selectors as monitoring
+from predictor.monitoring import services as monitoring_services
 
 ALERT_EXIT_CODE = 2
 
@@ -28,6 +29,11 @@ class Command(BaseCommand):
             help=f"one of: {', '.join(monitoring.WINDOWS)} (default {monitoring.DEFAULT_WINDOW})",
         )
         parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+        parser.add_argument(
+            "--record",
+            action="store_true",
+            help="store the report's alerts, with the time, for the dashboard (the schedule)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -35,6 +41,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         report = monitoring.report(window=window)
+        if options["record"]:
+            monitoring_services.monitoring_report_record(report=report)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
         else:

@@ -191,8 +191,9 @@ def test_too_many_rows_answers_413(api, production_model, settings):
 
 
 def test_too_many_bytes_answers_413(api, production_model, settings):
-    """A body over BATCH_MAX_BYTES: 413 before parsing; nothing stored."""
-    settings.BATCH_MAX_BYTES = 200
+    """A body over BATCH_JOB_MAX_BYTES (past which not even a job takes it): 413 before
+    parsing; nothing stored."""
+    settings.BATCH_JOB_MAX_BYTES = 200
     response = api.post(URL, class_csv(10), content_type="text/csv")
     assert response.status_code == 413
     assert "the limit is 200 bytes" in response.json()["detail"]
