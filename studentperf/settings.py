@@ -102,7 +102,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
-            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30),
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=10),
             # temp_store=MEMORY keeps statement journals in memory: a write of one row
             # and its dozen index entries in a transaction journals about 20 pages, over
             # the 64 KiB at which SQLite spills them to a new file in /var/tmp (created,

@@ -170,6 +170,19 @@ class Prediction(models.Model):
         return f"prediction {self.pk} ({self.status})"
 
     @property
+    def clean_contributions(self) -> dict[str, float] | None:
+        """``contributions`` as ``{feature: points}`` for the seven features, or ``None``
+        when absent or not of that shape (a row damaged outside the app must not break
+        the pages and answers that show it)."""
+        stored = self.contributions
+        if not isinstance(stored, dict):
+            return None
+        try:
+            return {name: float(stored.get(name, 0.0)) for name in schema.FEATURE_NAMES}
+        except (TypeError, ValueError):
+            return None
+
+    @property
     def features(self) -> dict:
         return {name: getattr(self, name) for name in schema.FEATURE_NAMES}
 

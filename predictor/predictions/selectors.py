@@ -121,9 +121,10 @@ class PredictionResult:
         """Baseline plus the contributions, points: the model's own figure, which the
         score equals unless keeping it on the 0–100 scale moved it."""
         p = self.prediction
-        if p.baseline is None or not p.contributions:
+        contributions = p.clean_contributions
+        if p.baseline is None or not contributions:
             return None
-        return p.baseline + sum(p.contributions.values())
+        return p.baseline + sum(contributions.values())
 
     @property
     def clipped(self) -> bool:
@@ -158,7 +159,7 @@ def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionRe
         return result
     explained = explanations.teacher_reasons(
         features,
-        prediction.contributions or {},
+        prediction.clean_contributions or {},
         features_used=prediction.model_version.features_used if prediction.model_version else None,
         show_background=settings.EXPLANATIONS_SHOW_BACKGROUND_FACTS,
     )

@@ -120,7 +120,7 @@ class PredictionSerializer(serializers.ModelSerializer):
     the model does not use); ``features_used`` says which it used."""
 
     interval = serializers.SerializerMethodField()
-    contributions = ContributionsSerializer(allow_null=True)
+    contributions = ContributionsSerializer(source="clean_contributions", allow_null=True)
     model_version = serializers.SerializerMethodField()
     warnings = serializers.ListField(
         child=serializers.CharField(),

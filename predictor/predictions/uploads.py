@@ -70,6 +70,18 @@ def json_frame(records) -> pd.DataFrame:
     """A JSON list of objects as a frame of raw values with canonical column names."""
     if not isinstance(records, list):
         raise ServiceError("send a JSON list of objects, one per student")
+    for number, record in enumerate(records):
+        nested = [
+            key
+            for key, value in (record.items() if isinstance(record, dict) else ())
+            if isinstance(value, dict | list)
+        ]
+        if nested:
+            # A CSV cell cannot hold one either; stored, it would read as Python's repr.
+            raise ServiceError(
+                f"item {number}: {', '.join(repr(k)[:40] for k in nested[:5])} must be text, "
+                "a number or null, not an object or a list"
+            )
     try:
         return _check_rows(frame_from_records(records))
     except DataError as exc:

@@ -325,7 +325,8 @@ def model_version_rollback_automatic(*, failed_version_id: int, error: str) -> M
             logger.error(
                 "automatic rollback from v%s to v%s: %s", current.version, candidate.version, error
             )
-            transaction.on_commit(serving.reset)
+            # No serving.reset here: the serving layer that called loads the restored
+            # version itself, and other processes notice within SERVING_REFRESH_SECONDS.
             return candidate
     raise ModelUnavailableError(
         f"model v{current.version} cannot serve and no earlier version can replace it "

@@ -38,18 +38,23 @@ class ServedModel:
     model_version: ModelVersion
 
 
-_lock = threading.Lock()
+# Re-entrant: a rollback made while refreshing may call back into reset().
+_lock = threading.RLock()
 _served: ServedModel | None = None
 _checked_at = float("-inf")
+# When no version could serve: (production id, sha256, error, when), so that requests in
+# the next SERVING_REFRESH_SECONDS answer at once instead of each loading and
+# pre-flighting every former version again.
+_unservable: tuple[int, str, ModelUnavailableError, float] | None = None
 
 
 def load(model_version_id: int) -> ServedModel:
     """Read, verify and unpickle one version's artifact (``ml.artifact.loads``).
 
-    Raises ``NoModelError`` when the version or its artifact no longer exists and
-    ``ModelUnavailableError`` for anything that stops it loading: a hash mismatch, other
-    library versions, bytes that do not unpickle, a pickle naming a module that no
-    longer exists. Never anything else, so callers can fall back.
+    Raises ``NoModelError`` when the version no longer exists and
+    ``ModelUnavailableError`` for anything that stops it loading: no artifact row, a hash
+    mismatch, other library versions, bytes that do not unpickle, a pickle naming a
+    module that no longer exists. Never anything else, so callers can fall back.
     """
     row = ModelVersion.objects.only("id", "version", "artifact_sha256").filter(pk=model_version_id)
     model_version = row.first()
@@ -57,7 +62,7 @@ def load(model_version_id: int) -> ServedModel:
         raise NoModelError(f"model version {model_version_id} no longer exists")
     data = ModelArtifact.objects.filter(pk=model_version_id).values_list("data", flat=True).first()
     if data is None:
-        raise NoModelError(f"model v{model_version.version} has no stored artifact")
+        raise ModelUnavailableError(f"model v{model_version.version} has no stored artifact")
     try:
         model = artifact.loads(bytes(data), model_version.artifact_sha256)
     except Exception as exc:
@@ -121,12 +126,27 @@ def _refresh() -> ServedModel:
             or _served.model_version_id != production["id"]
         ):
             _served = None  # the old model is freed before the new one is read
-            try:
-                _served = load(production["id"])
-            except ModelUnavailableError as exc:
-                _served = load(_roll_back(production["id"], exc.message).pk)
+            _served = _load_or_roll_back(production)
         _checked_at = time.monotonic()
         return _served
+
+
+def _load_or_roll_back(production: dict) -> ServedModel:
+    global _unservable
+    key = (production["id"], production["artifact_sha256"])
+    recent = _unservable is not None and (
+        time.monotonic() - _unservable[3] < settings.SERVING_REFRESH_SECONDS
+    )
+    if recent and _unservable[:2] == key:
+        raise _unservable[2]
+    try:
+        return load(production["id"])
+    except ModelUnavailableError as exc:
+        try:
+            return load(_roll_back(production["id"], exc.message).pk)
+        except ModelUnavailableError as none_servable:
+            _unservable = (*key, none_servable, time.monotonic())
+            raise
 
 
 def _roll_back(failed_version_id: int, error: str) -> ModelVersion:
@@ -195,7 +215,8 @@ def _failure_rate_exceeded(served: ServedModel) -> bool:
 
 def reset() -> None:
     """Forget the cached model (tests, and after a change this process made itself)."""
-    global _served, _checked_at
+    global _served, _checked_at, _unservable
     with _lock:
         _served = None
         _checked_at = float("-inf")
+        _unservable = None

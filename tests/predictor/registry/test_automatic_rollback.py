@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from dataclasses import replace
 
 import pytest
@@ -161,3 +162,37 @@ def test_train_model_registers_and_promotes_a_new_version_over_a_broken_one(
     assert newest.version == production_model.version + 1
     assert newest.status == "production"
     assert "cannot be loaded" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rollback_answers_at_once_when_commit_callbacks_run_immediately(trained):
+    """Outside a test transaction (as under gunicorn) the rollback's commit runs at once;
+    the request must still be answered by the restored version, not hang on a lock."""
+    first, _, _ = model_version_register(result=trained, actor_label="tests")
+    second, _, _ = model_version_register(
+        result=replace(trained, seed=1), promote=False, actor_label="tests"
+    )
+    model_version_promote(model_version=second, actor_label="tests")
+    corrupt(second)
+    serving.reset()
+    outcome = {}
+
+    def post():
+        outcome["response"] = APIClient().post(URL, STUDENT, format="json")
+
+    worker = threading.Thread(target=post, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the request hung"
+    assert outcome["response"].status_code == 201
+    assert outcome["response"].json()["model_version"] == first.version
+    assert APIClient().get("/readyz").json()["ready"] is True
+
+
+def test_a_missing_artifact_row_is_rolled_back_too(second, production_model):
+    model_version_promote(model_version=second, actor_label="tests")
+    ModelArtifact.objects.filter(pk=second.pk).delete()
+    serving.reset()
+    response = APIClient().post(URL, STUDENT, format="json")
+    assert response.status_code == 201
+    assert response.json()["model_version"] == production_model.version
