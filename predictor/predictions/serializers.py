@@ -115,44 +115,44 @@ class UnusualSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text='in words; "" when not flagged')
 
 
-class PredictionSerializer(serializers.ModelSerializer):
-    """A stored prediction (output). ``contributions`` keeps all seven features (0 for one
-    the model does not use); ``features_used`` says which it used."""
+class PredictionSerializer(serializers.Serializer):
+    """A stored prediction (output), fields declared one by one (a ``ModelSerializer``
+    would rebuild them from the model on every answer). ``contributions`` keeps all seven
+    features (0 for one the model does not use); ``features_used`` says which it used."""
 
+    id = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    channel = serializers.ChoiceField(choices=Prediction.Channel.choices, read_only=True)
+    status = serializers.ChoiceField(choices=Prediction.Status.choices, read_only=True)
+    gender = serializers.CharField(allow_null=True, read_only=True)
+    race_ethnicity = serializers.CharField(allow_null=True, read_only=True)
+    parental_level_of_education = serializers.CharField(allow_null=True, read_only=True)
+    lunch = serializers.CharField(allow_null=True, read_only=True)
+    test_preparation_course = serializers.CharField(allow_null=True, read_only=True)
+    reading_score = serializers.IntegerField(allow_null=True, read_only=True)
+    writing_score = serializers.IntegerField(allow_null=True, read_only=True)
+    reference = serializers.CharField(read_only=True)
+    predicted_math_score = serializers.FloatField(allow_null=True, read_only=True)
     interval = serializers.SerializerMethodField()
-    contributions = ContributionsSerializer(source="clean_contributions", allow_null=True)
-    model_version = serializers.SerializerMethodField()
+    baseline = serializers.FloatField(allow_null=True, read_only=True)
+    contributions = ContributionsSerializer(
+        source="clean_contributions", allow_null=True, read_only=True
+    )
     warnings = serializers.ListField(
         child=serializers.CharField(),
+        read_only=True,
         help_text="what to know about this score, e.g. a category the model never saw "
         "(scored as an average of those it saw, with no points of its own); [] when none",
     )
     features_used = serializers.SerializerMethodField()
     unusual = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Prediction
-        fields = [
-            "id",
-            "created_at",
-            "channel",
-            "status",
-            *schema.FEATURE_NAMES,
-            "reference",
-            "predicted_math_score",
-            "interval",
-            "baseline",
-            "contributions",
-            "warnings",
-            "features_used",
-            "unusual",
-            "model_version",
-            "latency_ms",
-            "errors",
-            "actual_math_score",
-            "actual_recorded_at",
-        ]
-        read_only_fields = fields
+    model_version = serializers.SerializerMethodField()
+    latency_ms = serializers.FloatField(
+        allow_null=True, read_only=True, help_text="scoring time, milliseconds"
+    )
+    errors = serializers.JSONField(read_only=True)
+    actual_math_score = serializers.IntegerField(allow_null=True, read_only=True)
+    actual_recorded_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
     @extend_schema_field(IntervalSerializer(allow_null=True))
     def get_interval(self, obj):

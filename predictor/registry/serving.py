@@ -27,8 +27,8 @@ from studentperf.requestlog import model_version_var
 
 @dataclass(frozen=True)
 class ServedModel:
-    """A loaded model and the version it belongs to. ``model_version`` has only ``id``
-    and ``version`` loaded (other fields load on access), so that a new Prediction can
+    """A loaded model and the version it belongs to. ``model_version`` has only ``id``,
+    ``version`` and ``features`` loaded (other fields load on access), so that a new Prediction can
     point at it without a query."""
 
     model_version_id: int
@@ -56,7 +56,10 @@ def load(model_version_id: int) -> ServedModel:
     mismatch, other library versions, bytes that do not unpickle, a pickle naming a
     module that no longer exists. Never anything else, so callers can fall back.
     """
-    row = ModelVersion.objects.only("id", "version", "artifact_sha256").filter(pk=model_version_id)
+    # What a served prediction's answer reads of its version, loaded once per model.
+    row = ModelVersion.objects.only("id", "version", "artifact_sha256", "features").filter(
+        pk=model_version_id
+    )
     model_version = row.first()
     if model_version is None:
         raise NoModelError(f"model version {model_version_id} no longer exists")
