@@ -90,7 +90,7 @@ def main() -> int:
         from ml.data import validate_rows
         from ml.predict import records_frame
         from predictor.models import Batch
-        from predictor.predictions import exports, services, uploads
+        from predictor.predictions import batches, exports, uploads
         from predictor.registry import serving
 
         call_command("migrate", verbosity=0)
@@ -137,7 +137,7 @@ def main() -> int:
             valid = records_frame([row.values for row in checked if row.ok])
             score_s, _ = best_of(args.repeat, lambda valid=valid: served.model.predict(valid))
             service_s, result = best_of(
-                args.repeat, lambda frame=frame: services.prediction_create_batch(frame=frame)
+                args.repeat, lambda frame=frame: batches.prediction_create_batch(frame=frame)
             )
             render_s, _ = best_of(
                 args.repeat,

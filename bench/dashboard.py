@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     from django.utils import timezone
 
     from predictor.models import ModelVersion
-    from predictor.monitoring import selectors as monitoring
+    from predictor.monitoring import windows
     from predictor.predictions.simulation import traffic_simulate
     from predictor.registry.services import model_version_promote
 
@@ -97,13 +97,13 @@ def main(argv=None) -> int:
         staff = User.objects.create_user("bench", password="bench-only-pw", is_staff=True)
         client = Client()
         client.force_login(staff)
-        for key in monitoring.WINDOWS:  # warm up: templates, scipy, SQLite page cache
+        for key in windows.WINDOWS:  # warm up: templates, scipy, SQLite page cache
             assert client.get("/admin/monitoring/", {"window": key}).status_code == 200
 
         print(f"\nload average before timing: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{'window':<8}{'median s':>10}{'worst s':>9}{'CPU s':>8}{'queries':>9}  verdict")
         worst_overall = 0.0
-        for key in monitoring.WINDOWS:
+        for key in windows.WINDOWS:
             walls, cpus = [], []
             for _ in range(args.repeat):
                 wall, cpu = time.perf_counter(), time.process_time()

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from predictor.monitoring import alerts, windows
 from predictor.monitoring import selectors as monitoring
 
 
@@ -17,18 +18,18 @@ def monitoring_dashboard(request):
     status = 200
     error = ""
     try:
-        window = monitoring.window_from(request.GET.get("window"))
+        window = windows.window_from(request.GET.get("window"))
     except ValueError as exc:
-        window, error, status = monitoring.window_from(None), str(exc), 400
+        window, error, status = windows.window_from(None), str(exc), 400
     context = {
         **admin.site.each_context(request),
         # The dashboard needs the width more than the list of models.
         "is_nav_sidebar_enabled": False,
         "title": "Monitoring",
         "report": monitoring.report(window=window),
-        "windows": [(key, label) for key, (label, _, _) in monitoring.WINDOWS.items()],
+        "windows": [(key, label) for key, (label, _, _) in windows.WINDOWS.items()],
         "window_error": error,
-        "recorded_alerts": monitoring.recorded_alerts(),
-        "last_recorded_report": monitoring.last_recorded_report(),
+        "recorded_alerts": alerts.recorded_alerts(),
+        "last_recorded_report": alerts.last_recorded_report(),
     }
     return TemplateResponse(request, "admin/monitoring.html", context, status=status)

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from predictor.errors import ServiceError
 from predictor.models import Prediction
-from predictor.predictions import exports, jobs, selectors, services, uploads
+from predictor.predictions import batches, exports, jobs, selectors, services, uploads
 from predictor.predictions.serializers import (
     BatchJobSerializer,
     BatchSerializer,
@@ -222,7 +222,7 @@ class JSONOrCSVAPIView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-def _batch_response(request, result: services.BatchResult, code: int) -> Response:
+def _batch_response(request, result: batches.BatchResult, code: int) -> Response:
     if isinstance(request.accepted_renderer, CSVRenderer):
         text = exports.csv_text(exports.batch_rows(result.batch, result.predictions))
         disposition = f'attachment; filename="batch-{result.batch.pk}.csv"'
@@ -302,7 +302,7 @@ class PredictionBatchCreate(JSONOrCSVAPIView):
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Location": location, "Preference-Applied": "respond-async"},
             )
-        result = services.prediction_create_batch(
+        result = batches.prediction_create_batch(
             frame=upload.frame(),
             owner=request.user,
             session_key=_session_key(request),
@@ -349,7 +349,7 @@ class PredictionBatchDetail(JSONOrCSVAPIView):
         )
         if batch is None:
             raise NotFound("no such batch")
-        result = services.BatchResult(batch, list(selectors.batch_predictions(batch=batch)))
+        result = batches.BatchResult(batch, list(selectors.batch_predictions(batch=batch)))
         return _batch_response(request, result, status.HTTP_200_OK)
 
 

@@ -34,7 +34,7 @@ from ml.data import frame_from_records, read_csv_bytes
 from ml.errors import DataError
 from predictor.errors import ServiceError
 from predictor.models import Batch, BatchJob, BatchJobUpload
-from predictor.predictions import services
+from predictor.predictions import batches, services
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def batch_job_process(*, job_id: uuid.UUID, attempt: int) -> BatchJob:
                 f"the upload has {len(frame):,} rows; a job takes at most "
                 f"{settings.BATCH_JOB_MAX_ROWS:,} (BATCH_JOB_MAX_ROWS)"
             )
-        batch = services.batch_new(
+        batch = batches.batch_new(
             frame=frame, owner=job.owner, session_key=job.session_key, source_name=job.source_name
         )
     except ServiceError as exc:
@@ -187,7 +187,7 @@ def batch_job_process(*, job_id: uuid.UUID, attempt: int) -> BatchJob:
 
     size = settings.BATCH_JOB_CHUNK_ROWS
     for start in range(job.rows_done, len(frame), size):
-        chunk = services.batch_chunk_score(
+        chunk = batches.batch_chunk_score(
             frame=_rows(frame, start, start + size), batch=batch, first_row=start
         )
         with transaction.atomic():
@@ -195,7 +195,7 @@ def batch_job_process(*, job_id: uuid.UUID, attempt: int) -> BatchJob:
             if job is None:
                 return BatchJob.objects.get(pk=job_id)
             batch = Batch.objects.select_for_update().get(pk=job.batch_id)
-            services.batch_chunk_store(batch=batch, chunk=chunk)
+            batches.batch_chunk_store(batch=batch, chunk=chunk)
             job.rows_done = max(job.rows_done, start + len(chunk.predictions))
             job.heartbeat_at = timezone.now()
             job.save(update_fields=["rows_done", "heartbeat_at"])

@@ -20,7 +20,8 @@ from django.utils import timezone
 from ml import schema, synth
 from predictor.errors import NoModelError
 from predictor.models import ModelVersion, Prediction
-from predictor.predictions.services import BULK_CREATE_BATCH_SIZE, score_columns
+from predictor.predictions.batches import BULK_CREATE_BATCH_SIZE
+from predictor.predictions.services import score_columns
 from predictor.registry import serving
 
 CHANNEL_SHARES = {"api": 0.5, "form": 0.3, "batch": 0.2}

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ml import schema
 from predictor.errors import ServiceError, error_text
 from predictor.models import Prediction
-from predictor.predictions import exports, jobs, selectors, services, uploads
+from predictor.predictions import batches, exports, jobs, selectors, services, uploads
 from predictor.predictions.forms import (
     HistoryFilterForm,
     OutcomeForm,
@@ -307,7 +307,7 @@ def _score_upload(request, file):
         response = redirect("batch-job-detail", job_id=job.pk)
         response.status_code = 303
         return response
-    result = services.prediction_create_batch(
+    result = batches.prediction_create_batch(
         frame=upload.frame(),
         owner=request.user,
         session_key=session_key(request),

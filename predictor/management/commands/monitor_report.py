@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ml import drift
 from predictor.monitoring import selectors as monitoring
 from predictor.monitoring import services as monitoring_services
+from predictor.monitoring import windows
 
 ALERT_EXIT_CODE = 2
 
@@ -25,8 +26,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--window",
-            default=monitoring.DEFAULT_WINDOW,
-            help=f"one of: {', '.join(monitoring.WINDOWS)} (default {monitoring.DEFAULT_WINDOW})",
+            default=windows.DEFAULT_WINDOW,
+            help=f"one of: {', '.join(windows.WINDOWS)} (default {windows.DEFAULT_WINDOW})",
         )
         parser.add_argument("--json", action="store_true", help="print the full report as JSON")
         parser.add_argument(
@@ -37,7 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            window = monitoring.window_from(options["window"])
+            window = windows.window_from(options["window"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         report = monitoring.report(window=window)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ml import drift, schema
 from predictor.models import Prediction
 from predictor.monitoring import selectors as monitoring
+from predictor.monitoring import windows
 from tests.factories import STUDENT
 
 
@@ -24,16 +25,16 @@ def add(status="ok", channel="api", age=timedelta(minutes=5), **fields) -> Predi
 
 
 def window(key="7d"):
-    return monitoring.window_from(key)
+    return windows.window_from(key)
 
 
 def test_window_from_rejects_an_unknown_key_naming_the_allowed_ones():
     """ "2w" is refused with the list of windows; no key means the last 7 days."""
     with pytest.raises(ValueError, match="24h, 7d, 30d, all"):
-        monitoring.window_from("2w")
-    default = monitoring.window_from(None)
+        windows.window_from("2w")
+    default = windows.window_from(None)
     assert default.key == "7d" and default.until - default.since == timedelta(days=7)
-    assert monitoring.window_from("all").since is None
+    assert windows.window_from("all").since is None
 
 
 def test_volume_and_traffic_count_attempts_by_channel_and_status(db):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from predictor.models import Batch, BatchJob, BatchJobUpload, Prediction
-from predictor.predictions import jobs, services
+from predictor.predictions import batches, jobs
 from tests.predictor.predictions.test_batch import class_csv
 
 URL = "/api/v1/predictions/batch/"
@@ -91,7 +91,7 @@ def test_a_chunk_retried_after_a_crash_stores_every_row_exactly_once(
     location = api.post(URL, class_csv(10), content_type="text/csv", HTTP_PREFER="respond-async")[
         "Location"
     ]
-    real_score, calls = services.batch_chunk_score, []
+    real_score, calls = batches.batch_chunk_score, []
 
     def dies_on_the_third_chunk(**kwargs):
         calls.append(kwargs["first_row"])
@@ -99,14 +99,14 @@ def test_a_chunk_retried_after_a_crash_stores_every_row_exactly_once(
             raise SystemExit("worker killed")
         return real_score(**kwargs)
 
-    monkeypatch.setattr(services, "batch_chunk_score", dies_on_the_third_chunk)
+    monkeypatch.setattr(batches, "batch_chunk_score", dies_on_the_third_chunk)
     with pytest.raises(SystemExit):
         jobs.batch_job_process(job_id=BatchJob.objects.get().pk, attempt=1)
     body = api.get(location).json()
     assert (body["status"], body["rows_done"], body["rows_total"]) == ("running", 4, 10)
     assert body["rows_scored"] == 4
 
-    monkeypatch.setattr(services, "batch_chunk_score", real_score)
+    monkeypatch.setattr(batches, "batch_chunk_score", real_score)
     assert jobs.batch_jobs_recover(stale_seconds=60) == []  # heartbeat still fresh
     recovered = jobs.batch_jobs_recover(stale_seconds=1e-9)
     assert [j.attempt for j in recovered] == [2]
