@@ -57,6 +57,7 @@ def main() -> None:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "THROTTLE_ANON": "100000/min",
             "BATCH_MAX_ROWS": str(max(args.rows, 10_000)),
+            "BATCH_SYNC_MAX_ROWS": str(max(args.rows, 10_000)),
             "BATCH_MAX_BYTES": str(50_000_000),
             "SERVING_REFRESH_SECONDS": "1",
             "LOG_LEVEL": "WARNING",

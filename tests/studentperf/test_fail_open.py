@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
@@ -40,6 +41,9 @@ def test_predictions_are_scored_when_the_throttle_cache_is_unreachable(
     assert "cache unreachable, request allowed" in caplog.text
 
 
+# In autocommit, as under gunicorn: inside a test transaction PostgreSQL would abort the
+# whole transaction at the failed cache query.
+@pytest.mark.django_db(transaction=True)
 def test_predictions_are_scored_when_the_cache_table_is_missing(production_model, settings):
     """A database cache whose table does not exist lets the request through."""
     settings.CACHES = {

@@ -14,6 +14,11 @@ from tests.predictor.predictions.test_batch import class_csv
 
 URL = "/api/v1/predictions/batch/"
 
+# django-tasks' worker closes the database connection between tasks, as a worker
+# process should; inside a test transaction PostgreSQL's would be gone, so these tests
+# run in autocommit, as the worker does.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def run_queue():
     """Run django-tasks' own worker in this process until the queue is empty."""
