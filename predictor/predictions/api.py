@@ -286,15 +286,8 @@ class PredictionBatchCreate(JSONOrCSVAPIView):
     def post(self, request):
         upload = _upload(request)
         if upload.as_job or uploads.prefers_async(request.META):
-            upload.check_job_limits()
-            job = jobs.batch_job_create(
-                parts=upload.parts(),
-                kind=upload.kind,
-                rows_total=upload.rows,
-                size_bytes=upload.size,
-                owner=request.user,
-                session_key=_session_key(request),
-                source_name=upload.source_name,
+            job = jobs.batch_job_from_upload(
+                upload=upload, owner=request.user, session_key=_session_key(request)
             )
             location = reverse("api-batch-job", kwargs={"job_id": job.pk})
             return Response(

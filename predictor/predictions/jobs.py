@@ -52,6 +52,21 @@ def batch_job_run(job_id: str, attempt: int) -> dict:
     return {"status": job.status, "rows_done": job.rows_done, "rows_total": job.rows_total}
 
 
+def batch_job_from_upload(*, upload, owner=None, session_key: str | None = None) -> BatchJob:
+    """``batch_job_create`` for an upload as ``predictions.uploads`` measured it: its job
+    limits checked first (``TooLargeError``, 413), then stored and enqueued."""
+    upload.check_job_limits()
+    return batch_job_create(
+        parts=upload.parts(),
+        kind=upload.kind,
+        rows_total=upload.rows,
+        size_bytes=upload.size,
+        owner=owner,
+        session_key=session_key,
+        source_name=upload.source_name,
+    )
+
+
 def batch_job_create(
     *,
     parts: Iterable[bytes],

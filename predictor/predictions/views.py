@@ -294,15 +294,8 @@ def _score_upload(request, file):
     """A small file scored now (then its batch's page), a large one as a job (its page)."""
     upload = uploads.file_upload(file)
     if upload.as_job or uploads.prefers_async(request.META):
-        upload.check_job_limits()
-        job = jobs.batch_job_create(
-            parts=upload.parts(),
-            kind=upload.kind,
-            rows_total=upload.rows,
-            size_bytes=upload.size,
-            owner=request.user,
-            session_key=session_key(request),
-            source_name=upload.source_name,
+        job = jobs.batch_job_from_upload(
+            upload=upload, owner=request.user, session_key=session_key(request)
         )
         response = redirect("batch-job-detail", job_id=job.pk)
         response.status_code = 303
