@@ -17,3 +17,8 @@ WHITENOISE_AUTOREFRESH = True
 
 # Hashing a password the production way costs a second per user on a busy machine.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Two suites on one PostgreSQL server at once (parallel worktrees) each need their own
+# test database; Django's default name is "test_" + NAME.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}  # noqa: F405
