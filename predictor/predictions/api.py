@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from ml import schema
 from predictor.errors import ServiceError
 from predictor.models import Prediction
 from predictor.predictions import batches, exports, jobs, selectors, services, uploads
@@ -39,6 +40,8 @@ from predictor.predictions.serializers import (
     PredictionFilterSerializer,
     PredictionInputSerializer,
     PredictionSerializer,
+    prediction_data,
+    prediction_input_validate,
 )
 from studentperf.api.exceptions import ErrorSerializer
 from studentperf.api.pagination import PredictionPagination
@@ -105,25 +108,25 @@ class PredictionListCreate(generics.GenericAPIView):
                 session_key=_session_key(request),
             )
             raise
-        serializer = PredictionInputSerializer(data=payload)
-        if not serializer.is_valid():
+        validated, errors = prediction_input_validate(payload)
+        if errors is not None:
             services.prediction_reject(
-                errors=serializer.errors,
+                errors=errors,
                 channel=Prediction.Channel.API,
                 raw_payload=_jsonable(payload),
                 owner=request.user,
                 session_key=_session_key(request),
             )
-            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         prediction = services.prediction_create(
-            features=serializer.features(),
+            features={name: validated[name] for name in schema.FEATURE_NAMES},
             channel=Prediction.Channel.API,
             raw_payload=_jsonable(payload),
             owner=request.user,
             session_key=_session_key(request),
-            reference=serializer.validated_data["reference"],
+            reference=validated["reference"],
         )
-        return Response(PredictionSerializer(prediction).data, status=status.HTTP_201_CREATED)
+        return Response(prediction_data(prediction), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[PredictionFilterSerializer],
@@ -159,6 +162,9 @@ class PredictionDetail(generics.RetrieveAPIView):
             user=self.request.user, session_key=_session_key(self.request)
         )
 
+    def retrieve(self, request, *args, **kwargs):
+        return Response(prediction_data(self.get_object()))
+
 
 class PredictionOutcome(APIView):
     """Record the real math score of one of your scored predictions."""
@@ -184,7 +190,7 @@ class PredictionOutcome(APIView):
         prediction = services.prediction_record_outcome(
             prediction=prediction, actual_math_score=serializer.validated_data["actual_math_score"]
         )
-        return Response(PredictionSerializer(prediction).data)
+        return Response(prediction_data(prediction))
 
 
 def _upload_frame(request):

@@ -100,3 +100,67 @@ def test_input_serializers_get_fields_of_their_own():
         assert bad.fields[name].parent is bad
         assert good.fields[name].parent is good
     assert good.features() == {name: STUDENT[name] for name in good.features()}
+
+
+def test_the_shared_answer_equals_a_fresh_serializers_for_every_kind_of_row(production_model):
+    """``prediction_data`` (one serializer instance for all answers) gives exactly what a
+    new ``PredictionSerializer`` gives, row after row, with nothing carried between rows."""
+    from predictor.predictions.serializers import prediction_data
+
+    predictions = stored_predictions()
+    for prediction in predictions + list(reversed(predictions)):
+        assert prediction_data(prediction) == PredictionSerializer(prediction).data
+
+
+ODD_BODIES = [
+    dict(STUDENT),
+    {**STUDENT, "reference": "7B-12"},
+    {**STUDENT, "reading_score": 400, "lunch": "caviar"},
+    {**STUDENT, "reading_score": "72.5"},
+    {**STUDENT, "gender": None},
+    {**STUDENT, "reference": "x" * 201},
+    {},
+    {"reading_score": True},
+    None,
+    [],
+    [dict(STUDENT)],
+    "gender=female",
+    7,
+]
+
+
+@pytest.mark.parametrize("body", ODD_BODIES, ids=repr)
+def test_shared_input_validation_answers_as_a_fresh_serializer(body):
+    """``prediction_input_validate`` (one instance for all requests) accepts and refuses
+    exactly what ``PredictionInputSerializer(data=body).is_valid()`` does, with the same
+    clean values and the same errors, DRF's "No data provided" included."""
+    from predictor.predictions.serializers import (
+        PredictionInputSerializer,
+        prediction_input_validate,
+    )
+
+    fresh = PredictionInputSerializer(data=body)
+    valid = fresh.is_valid()
+    validated, errors = prediction_input_validate(body)
+    if valid:
+        assert errors is None and dict(validated) == dict(fresh.validated_data)
+    else:
+        assert validated is None and errors == fresh.errors and errors
+
+
+def test_shared_input_validation_keeps_no_state_between_threads():
+    """Eight threads validating good and bad bodies at once each get their own answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from predictor.predictions.serializers import prediction_input_validate
+
+    bodies = [{**STUDENT, "reading_score": score} for score in range(0, 200, 1)]
+
+    def check(body):
+        validated, errors = prediction_input_validate(body)
+        if body["reading_score"] <= 100:
+            return errors is None and validated["reading_score"] == body["reading_score"]
+        return validated is None and set(errors) == {"reading_score"}
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(check, bodies * 5))
