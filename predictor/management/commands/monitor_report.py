@@ -18,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Print traffic, latency, input drift, prediction drift and live accuracy for a window, "
         "as on /admin/monitoring/. Exits with status 2 when something crosses an alert line: "
-        "the data set drifts (half or more of the features, p < 0.05), a feature's or the "
+        "the data set drifts (half or more of the features with p < 0.05 and PSI >= 0.1), "
+        "a feature's or the "
         "predictions' PSI reaches 0.25, or the production version's live MAE exceeds 1.5 × "
         "its held-out MAE with at least 30 real scores. Exits 0 otherwise, 1 on bad usage."
     )
