@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission, User
 from playwright.sync_api import expect
 
 from tests.browser.actions import log_in
-from tests.factories import make_drifted_accurate_traffic
+from tests.factories import make_drifted_accurate_traffic, make_prediction
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,10 @@ def test_the_first_line_says_drifted_but_accurate_and_leads_to_the_rows(journey,
     """Log in → Admin → Monitoring: the verdict comes first, says "no action needed", and
     its links open the window's rows and the model's card; on a phone the volume charts
     open on the latest hours."""
-    make_drifted_accurate_traffic(80)
+    make_drifted_accurate_traffic(80, hours=6 * 24)
+    # Rejected attempts do not count towards drift or accuracy; one fails on two fields.
+    make_prediction(status="rejected", errors={"reading_score": "must be between 0 and 100"})
+    make_prediction(status="rejected", errors={"lunch": "required", "gender": "required"})
     page = journey.page
     journey.open("/")
     log_in(page, "lee", "lee-secret-1")
@@ -57,9 +60,9 @@ def test_the_first_line_says_drifted_but_accurate_and_leads_to_the_rows(journey,
     assert abs(chart["x"] + chart["width"] - (box["x"] + box["width"])) < 2  # ...shown from its end
     page.set_viewport_size({"width": 1280, "height": 800})
 
-    verdict.get_by_role("link", name="The 80 attempts in this window").click()
+    verdict.get_by_role("link", name="The 82 attempts in this window").click()
     expect(page).to_have_url(re.compile(r"/admin/predictor/prediction/\?created_at__"))
-    expect(page.locator("#result_list tbody tr")).to_have_count(80)
+    expect(page.locator("#result_list tbody tr")).to_have_count(82)
 
     page.go_back()
     verdict.get_by_role("link", name="v1's model card").click()
