@@ -24,6 +24,12 @@ Methods and thresholds
   of the population stability index" (Western Michigan University, 2018). Numeric
   features are binned at the reference deciles, as in Siddiqi; an empty bin counts as
   a proportion of 0.0001, as Evidently's ``get_binned_data`` does, so the log is finite.
+- One status per feature (``feature_status``), reconciling the two: ``"drift"`` when the
+  test is significant (p < 0.05) AND PSI ≥ 0.1, ``"watch"`` when only one of them says
+  so, ``"ok"`` when neither does. The test alone flags shifts too small to matter once
+  live counts run into thousands; PSI alone swings on a small sample. A feature counts
+  as drifted (``drifted``, and towards the data set's ``drift_share``) only when both
+  agree, so the dashboard never shows a red "drift" test beside a green PSI.
 """
 
 from __future__ import annotations
@@ -55,6 +61,9 @@ MIN_OUTCOMES = 30
 NOT_ENOUGH_DATA = "not enough data"
 DRIFT = "drift"
 NO_DRIFT = "no drift"
+# A feature's status (``feature_status``): DRIFT, WATCH, OK or NOT_ENOUGH_DATA.
+WATCH = "watch"
+OK = "ok"
 
 
 def reference_profile(train_frame: pd.DataFrame, holdout_predictions: np.ndarray) -> dict:
@@ -109,6 +118,16 @@ def psi_level(value: float) -> str:
     if value >= PSI_WARN:
         return "warn"
     return "ok"
+
+
+def feature_status(p_value: float | None, index: float | None) -> str:
+    """One status from a test's p-value and a PSI: ``"drift"`` when p < ``ALPHA`` and PSI ≥
+    ``PSI_WARN``, ``"watch"`` when exactly one of the two holds, ``"ok"`` when neither does,
+    ``"not enough data"`` when either is ``None`` (too few live rows to compute them)."""
+    if p_value is None or index is None:
+        return NOT_ENOUGH_DATA
+    signals = (p_value < ALPHA) + (index >= PSI_WARN)
+    return (OK, WATCH, DRIFT)[signals]
 
 
 def chi_square(
@@ -231,9 +250,10 @@ def numeric_drift(name: str, reference_values: Sequence[float], live: Mapping[fl
 def _base_row(name: str, test: str, n_reference: int, n_live: int) -> dict:
     """A feature drift row: ``feature``, ``test`` (``"chi-square"`` or
     ``"Kolmogorov–Smirnov"``), ``n_reference``, ``n_live``, ``statistic`` (χ² or D),
-    ``p_value``, ``psi``, ``psi_level`` (ok/warn/alert), ``drifted`` (p < 0.05) and
-    ``verdict`` (``"drift"``, ``"no drift"`` or ``"not enough data"``, in which case the
-    statistics stay ``None``)."""
+    ``p_value``, ``psi``, ``psi_level`` (ok/warn/alert), ``status`` (``feature_status``:
+    drift/watch/ok/not enough data), ``drifted`` (status is drift: p < 0.05 and PSI ≥ 0.1)
+    and ``verdict`` (``"drift"``, ``"no drift"`` or ``"not enough data"``, in which case
+    the statistics stay ``None``)."""
     return {
         "feature": name,
         "test": test,
@@ -243,18 +263,21 @@ def _base_row(name: str, test: str, n_reference: int, n_live: int) -> dict:
         "p_value": None,
         "psi": None,
         "psi_level": None,
+        "status": NOT_ENOUGH_DATA,
         "drifted": False,
         "verdict": NOT_ENOUGH_DATA,
     }
 
 
 def _judge(row: dict, statistic: float, p_value: float, index: float) -> dict:
-    drifted = p_value < ALPHA
+    status = feature_status(p_value, index)
+    drifted = status == DRIFT
     row.update(
         statistic=statistic,
         p_value=p_value,
         psi=index,
         psi_level=psi_level(index),
+        status=status,
         drifted=drifted,
         verdict=DRIFT if drifted else NO_DRIFT,
     )
@@ -268,8 +291,9 @@ def input_drift(profile: Mapping, live_categorical: Mapping, live_numeric: Mappi
     ``live_categorical``: ``{feature: {category: count}}``; ``live_numeric``:
     ``{feature: {value: count}}``, both for the live rows being judged.
     Returns ``{"features": [row per feature, schema order], "n_live", "n_drifted",
-    "n_tested", "share_drifted", "verdict"}``; the verdict is ``"drift"`` when half or
-    more of the features drift, ``"not enough data"`` below ``MIN_LIVE_ROWS`` live rows.
+    "n_tested", "n_watch", "share_drifted", "verdict"}``; the verdict is ``"drift"`` when
+    half or more of the features drift (``feature_status``), ``"not enough data"`` below
+    ``MIN_LIVE_ROWS`` live rows. ``n_watch``: features with one signal of the two.
     """
     rows = []
     for name in schema.FEATURE_NAMES:
@@ -291,6 +315,7 @@ def input_drift(profile: Mapping, live_categorical: Mapping, live_numeric: Mappi
         "n_live": n_live,
         "n_drifted": n_drifted,
         "n_tested": len(tested),
+        "n_watch": sum(r["status"] == WATCH for r in tested),
         "share_drifted": share,
         "verdict": verdict,
     }

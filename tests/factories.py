@@ -85,3 +85,49 @@ def make_prediction(*, created_at=None, **fields):
         Prediction.objects.filter(pk=prediction.pk).update(created_at=created_at)
         prediction.refresh_from_db()
     return prediction
+
+
+def make_drifted_accurate_traffic(n: int = 120, *, seed: int = 7, hours: float = 0) -> list:
+    """``n`` students scored by the production model through ``prediction_create``, each
+    with its real score recorded: a drifted but accurately predicted intake.
+
+    The students come from ``make_students``' own relationship (so the model still fits
+    them, with less noise than it was trained on), chosen so that their inputs differ
+    from the training data's: reading and writing scores below 65, and free/reduced lunch
+    and completed test preparation more common. ``hours``: spread the rows evenly over
+    that many hours before now (0: all now). Returns the ``Prediction`` rows.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from predictor.models import Prediction
+    from predictor.predictions.services import prediction_create, prediction_record_outcome
+
+    pool = make_students(20 * n, seed=seed, noise=2.0)
+    rng = np.random.default_rng(seed)
+    low = pool["reading_score"] < 65
+    poorer = (pool["lunch"] == "free/reduced") | (rng.random(len(pool)) < 0.25)
+    prepared = (pool["test_preparation_course"] == "completed") | (rng.random(len(pool)) < 0.3)
+    chosen = pool[low & poorer & prepared].head(n)
+    assert len(chosen) == n, f"only {len(chosen)} students fit the drifted intake"
+    rows = []
+    for student in chosen.to_dict("records"):
+        features = {name: _plain(student[name]) for name in schema.FEATURE_NAMES}
+        prediction = prediction_create(features=features, channel="api", raw_payload=features)
+        rows.append(
+            prediction_record_outcome(
+                prediction=prediction, actual_math_score=int(student[schema.TARGET])
+            )
+        )
+    if hours:
+        now = timezone.now()
+        for i, row in enumerate(rows):
+            row.created_at = now - timedelta(hours=hours * (n - 1 - i) / n)
+            Prediction.objects.filter(pk=row.pk).update(created_at=row.created_at)
+    return rows
+
+
+def _plain(value):
+    # numpy scalars → Python values, as a parsed request would carry them.
+    return value.item() if hasattr(value, "item") else value

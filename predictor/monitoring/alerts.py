@@ -64,10 +64,11 @@ def alerts(
     """What crosses an alert line, in words (empty when all is well).
 
     Alert lines: no model can serve; the system rolled a version back by itself in the
-    window; the data set drifts (half or more of the features, p < 0.05); a feature's
-    or the predictions' PSI reaches 0.25; the production version's live MAE exceeds 1.5 ×
-    its held-out MAE with at least 30 real scores (``ml.drift.accuracy_alert``); more than
-    ``FAILURE_ALERT_RATE`` of at least 30 attempts failed (no model, or the model raised).
+    window; the data set drifts (half or more of the features drift: p < 0.05 and PSI ≥
+    0.1, ``ml.drift.feature_status``); a feature's or the predictions' PSI reaches 0.25;
+    the production version's live MAE exceeds 1.5 × its held-out MAE with at least 30
+    real scores (``ml.drift.accuracy_alert``); more than ``FAILURE_ALERT_RATE`` of at
+    least 30 attempts failed (no model, or the model raised).
     """
     found = []
     if serving_error:
@@ -87,8 +88,8 @@ def alerts(
         drifted = [_label(r["feature"]) for r in input_drift["features"] if r["drifted"]]
         found.append(
             f"input drift: {len(drifted)} of {len(input_drift['features'])} features differ "
-            f"from v{input_drift['version']}'s training data (p < {drift.ALPHA}): "
-            + ", ".join(drifted)
+            f"from v{input_drift['version']}'s training data (p < {drift.ALPHA} and PSI ≥ "
+            f"{drift.PSI_WARN}): " + ", ".join(drifted)
         )
     for row in (input_drift or {}).get("features", []):
         if row["psi_level"] == "alert":

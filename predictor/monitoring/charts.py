@@ -67,12 +67,16 @@ def _frame(title: str, description: str, body: list[str]) -> str:
     )
 
 
-def _figure(svg: str, legend: Sequence[tuple[str, str]], *, title: str) -> SafeString:
+def _figure(
+    svg: str, legend: Sequence[tuple[str, str]], *, title: str, latest_first: bool = False
+) -> SafeString:
     # On a phone the chart scrolls sideways (shrunk to fit, its ticks would be unreadable),
     # so its box takes keyboard focus and is named for the region a screen reader lands in.
+    # ``latest_first``: a time chart opens scrolled to its right end (the latest buckets).
     # Every text in ``svg`` went through escape() and every number through a format spec.
     return format_html(
-        '<div class="chart-wrap" tabindex="0" role="region" aria-label="{}">{}</div>{}',
+        '<div class="chart-wrap{}" tabindex="0" role="region" aria-label="{}">{}</div>{}',
+        " latest-first" if latest_first else "",
         title,
         mark_safe(svg),  # noqa: S308
         _legend(legend),
@@ -145,7 +149,7 @@ def stacked_bars(
         + ", ".join(f"{label} {sum(values)}" for label, _, values in series)
     )
     svg = _frame(title, description, body)
-    return _figure(svg, [(label, css) for label, css, _ in series], title=title)
+    return _figure(svg, [(label, css) for label, css, _ in series], title=title, latest_first=True)
 
 
 def overlaid_histograms(

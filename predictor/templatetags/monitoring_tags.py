@@ -1,4 +1,4 @@
-"""Template tags of the monitoring dashboard: its charts and number formats."""
+"""Template tags of the monitoring dashboard: its charts, statuses and number formats."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django import template
 
-from ml import schema
+from ml import drift, schema
 from predictor.monitoring import charts
 from predictor.monitoring import selectors as monitoring
 
@@ -97,3 +97,25 @@ def feature_label(name: str):
     """The schema's label of a feature (the name itself when unknown)."""
     feature = schema.FEATURES_BY_NAME.get(name)
     return feature.label if feature else name.replace("_", " ").capitalize()
+
+
+VERDICT_LEVELS = {"alert": "Act now", "watch": "Watch", "ok": "OK", "quiet": "Too little data"}
+
+
+@register.filter
+def verdict_level(level: str):
+    """The word shown with a verdict's colour (``monitoring.verdict`` levels), so the colour
+    is never the only cue."""
+    return VERDICT_LEVELS.get(level, level)
+
+
+@register.filter
+def feature_status(row: dict):
+    """A drift row's one status, ``ml.drift.feature_status`` of its p-value and PSI."""
+    return drift.feature_status(row.get("p_value"), row.get("psi"))
+
+
+@register.filter
+def too_few_scores(n) -> bool:
+    """Whether ``n`` real scores are too few for live figures (``ml.drift.MIN_OUTCOMES``)."""
+    return (n or 0) < drift.MIN_OUTCOMES

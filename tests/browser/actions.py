@@ -26,3 +26,9 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(nav.get_by_role("button", name=f"Log out {username}")).to_be_visible()
+
+
+def open_in_admin(page, link: str) -> None:
+    """From any page of the site, as staff: the menu's "Admin", then ``link`` on its index."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name=link).click()

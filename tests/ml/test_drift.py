@@ -33,6 +33,32 @@ def test_psi_levels_follow_the_0_1_and_0_25_thresholds():
     ]
 
 
+@pytest.mark.parametrize(
+    ("p_value", "psi", "status"),
+    [
+        (0.01, 0.30, drift.DRIFT),  # both signals
+        (0.049, 0.10, drift.DRIFT),  # both, at the lines
+        (0.01, 0.05, drift.WATCH),  # significant but small: a large sample's tiny shift
+        (0.20, 0.30, drift.WATCH),  # large PSI on a sample too small for the test
+        (0.05, 0.099, drift.OK),  # neither: p = 0.05 is not below α
+        (None, None, drift.NOT_ENOUGH_DATA),
+    ],
+)
+def test_feature_status_reconciles_the_test_and_psi(p_value, psi, status):
+    """Drift needs p < 0.05 and PSI ≥ 0.1; one of the two is "watch"; neither is "ok"."""
+    assert drift.feature_status(p_value, psi) == status
+
+
+def test_a_tiny_shift_in_a_large_sample_is_watched_not_called_drift():
+    """Three points lower over 20,000 live rows: the K–S test is significant, PSI is not."""
+    rng = np.random.default_rng(0)
+    reference, live = _scores(rng, 800), _scores(rng, 20_000, shift=-3)
+    row = drift.numeric_drift("reading_score", reference, drift.value_counts(live))
+    assert row["p_value"] < drift.ALPHA and row["psi"] < drift.PSI_WARN
+    assert row["status"] == drift.WATCH and not row["drifted"]
+    assert row["verdict"] == drift.NO_DRIFT
+
+
 def test_chi_square_matches_the_hand_computed_test_of_homogeneity():
     """[[50, 30, 20], [30, 30, 40]]: expected 40/30/30 per row, χ² = 11.667, p = e^(−χ²/2)."""
     statistic, p_value, dof = drift.chi_square([50, 30, 20], [30, 30, 40])
@@ -94,7 +120,7 @@ def test_a_shifted_score_sample_is_flagged():
     rng = np.random.default_rng(0)
     reference, live = _scores(rng, 800), _scores(rng, 2000, shift=-10)
     row = drift.numeric_drift("reading_score", reference, drift.value_counts(live))
-    assert row["verdict"] == drift.DRIFT and row["drifted"]
+    assert row["verdict"] == drift.DRIFT and row["drifted"] and row["status"] == drift.DRIFT
     assert row["p_value"] < 1e-6
     assert row["psi"] >= drift.PSI_ALERT and row["psi_level"] == "alert"
     assert row["reference_mean"] - 13 < row["live_mean"] < row["reference_mean"] - 7
@@ -161,6 +187,7 @@ def test_the_data_set_drifts_when_half_or_more_of_its_features_do():
     assert four["n_drifted"] == 4 and four["verdict"] == drift.DRIFT
     assert four["share_drifted"] == pytest.approx(4 / 7)
     assert three["n_drifted"] == 3 and three["verdict"] == drift.NO_DRIFT
+    assert four["n_watch"] == 0
     assert [r["feature"] for r in four["features"]] == list(schema.FEATURE_NAMES)
 
 

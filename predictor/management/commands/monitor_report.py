@@ -10,17 +10,20 @@ from ml import drift
 from predictor.monitoring import selectors as monitoring
 from predictor.monitoring import services as monitoring_services
 from predictor.monitoring import windows
+from predictor.monitoring.verdict import verdict
 
 ALERT_EXIT_CODE = 2
 
 
 class Command(BaseCommand):
     help = (
-        "Print traffic, latency, input drift, prediction drift and live accuracy for a window, "
-        "as on /admin/monitoring/. Exits with status 2 when something crosses an alert line: "
-        "the data set drifts (half or more of the features, p < 0.05), a feature's or the "
-        "predictions' PSI reaches 0.25, or the production version's live MAE exceeds 1.5 × "
-        "its held-out MAE with at least 30 real scores. Exits 0 otherwise, 1 on bad usage."
+        "Print the verdict (what the figures mean and what to do), traffic, latency, input "
+        "drift, prediction drift and live accuracy for a window, as on /admin/monitoring/. "
+        "Exits with status 2 when something crosses an alert line: no model can serve, the "
+        "data set drifts (half or more of the features with p < 0.05 and PSI >= 0.1), a "
+        "feature's or the predictions' PSI reaches 0.25, or the production version's live "
+        "MAE exceeds 1.5 × its held-out MAE with at least 30 real scores. Exits 0 otherwise, "
+        "1 on bad usage."
     )
 
     def add_arguments(self, parser):
@@ -45,7 +48,9 @@ class Command(BaseCommand):
         if options["record"]:
             monitoring_services.monitoring_report_record(report=report)
         if options["json"]:
-            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps({**report, "verdict": verdict(report)}, indent=2, ensure_ascii=False)
+            )
         else:
             self._print(report)
         if report["alerts"]:
@@ -59,6 +64,8 @@ class Command(BaseCommand):
         window, traffic, latency = report["window"], report["traffic"], report["latency"]
         production = report["production"]
         out(f"Monitoring report, {window['label']} (to {window['until'][:16]} UTC)")
+        found = verdict(report)
+        out(f"Verdict ({found['level']}): {found['text']}")
         out(
             f"Production: v{production['version']} {production['name']}"
             if production
@@ -85,12 +92,12 @@ class Command(BaseCommand):
                 f"{features['verdict'].upper()} ({features['n_drifted']} of "
                 f"{len(features['features'])} features, {features['n_live']} live rows)"
             )
-            out(f"  {'feature':<30}{'test':<21}{'stat':>8}{'p':>9}{'PSI':>8}  verdict")
+            out(f"  {'feature':<30}{'test':<21}{'stat':>8}{'p':>9}{'PSI':>8}  status")
             for row in features["features"]:
                 out(
                     f"  {row['feature']:<30}{row['test']:<21}{_num(row['statistic'], 3):>8}"
-                    f"{_p(row['p_value']):>9}{_num(row['psi'], 3):>8}  {row['verdict']}"
-                    + (f" (PSI {row['psi_level']})" if row["psi_level"] not in (None, "ok") else "")
+                    f"{_p(row['p_value']):>9}{_num(row['psi'], 3):>8}  "
+                    + drift.feature_status(row["p_value"], row["psi"])
                 )
         predictions = report["prediction_drift"]
         if predictions:

@@ -66,6 +66,22 @@ def test_json_output_holds_the_whole_report(production_model):
     )
 
 
+def test_it_opens_with_the_dashboards_verdict_in_text_and_json(production_model):
+    """The first line after the title is the dashboard's verdict; --json carries it too."""
+    from tests.factories import make_drifted_accurate_traffic
+
+    make_drifted_accurate_traffic(40)
+    with pytest.raises(CommandError):  # the drift raises alerts: exit 2
+        call_command("monitor_report", "--window", "24h", stdout=(out := StringIO()))
+    second = out.getvalue().splitlines()[1]
+    assert second.startswith("Verdict (watch): Inputs have drifted on 4 of 7 features since v1")
+    assert "live accuracy on 40 real scores is as good as at training" in second
+    with pytest.raises(CommandError):
+        call_command("monitor_report", "--window", "24h", "--json", stdout=(out := StringIO()))
+    found = json.loads(out.getvalue())["verdict"]
+    assert found["rule"] == "drift-accurate" and found["text"] in second
+
+
 def test_an_unknown_window_is_a_usage_error(db):
     """--window 2w names the allowed windows (exit 1)."""
     with pytest.raises(CommandError, match="24h, 7d, 30d, all") as raised:
