@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -21,10 +19,10 @@ from predictor.registry.serializers import (
     ModelVersionDetailSerializer,
     ModelVersionSerializer,
 )
-from studentperf.api.exceptions import ErrorSerializer
+from studentperf.api.schema import error_example, error_response, not_found_response
 
 
-@extend_schema_view(get=extend_schema(summary="Model versions with their held-out metrics"))
+@extend_schema_view(get=extend_schema(summary="List model versions with their held-out metrics"))
 class ModelVersionList(generics.ListAPIView):
     """Model versions, newest first, with their metrics."""
 
@@ -44,14 +42,14 @@ class ModelVersionDetail(APIView):
     @extend_schema(
         responses={
             200: ModelVersionDetailSerializer,
-            404: OpenApiResponse(description="no such version"),
+            404: not_found_response("model version"),
         },
-        summary="One model version's card",
+        summary="Get one model version's card",
     )
     def get(self, request, version: int):
         model_version = selectors.model_version_get(version=version)
         if model_version is None:
-            raise NotFound(f"there is no model version {version}")
+            raise NotFound("no such model version")
         context = {"request": request, "live": selectors.live_metrics()}
         return Response(ModelVersionDetailSerializer(model_version, context=context).data)
 
@@ -63,8 +61,21 @@ class LifecycleInputSerializer(serializers.Serializer):
 
 
 LIFECYCLE_ERRORS = {
-    403: OpenApiResponse(ErrorSerializer, description="not signed in as staff"),
-    409: OpenApiResponse(ErrorSerializer, description="the change cannot be made, and why"),
+    403: error_response(
+        "signed in, but not as staff",
+        error_example(
+            "Not staff", "You do not have permission to perform this action.", "permission_denied"
+        ),
+    ),
+    409: error_response(
+        "the change cannot be made, and why",
+        error_example(
+            "Failed pre-flight",
+            "pre-flight failed: v4 scores its 200 held-out rows with MAE 9.1000, not the "
+            "5.2000 recorded at training",
+            "preflight_failed",
+        ),
+    ),
 }
 
 
@@ -77,7 +88,7 @@ class ModelVersionPromote(APIView):
         request=LifecycleInputSerializer,
         responses={
             200: ModelVersionSerializer,
-            404: OpenApiResponse(description="no such version"),
+            404: not_found_response("model version"),
             **LIFECYCLE_ERRORS,
         },
         summary="Promote a model version to production",
@@ -85,7 +96,9 @@ class ModelVersionPromote(APIView):
     def post(self, request, version: int):
         serializer = LifecycleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        model_version = get_object_or_404(selectors.model_version_list(), version=version)
+        model_version = selectors.model_version_get(version=version)
+        if model_version is None:
+            raise NotFound("no such model version")
         promoted = services.model_version_promote(
             model_version=model_version,
             actor=request.user,
@@ -103,7 +116,14 @@ class ModelVersionRollback(APIView):
         request=LifecycleInputSerializer,
         responses={
             200: ModelVersionSerializer,
-            503: OpenApiResponse(ErrorSerializer, description="no version in production"),
+            503: error_response(
+                "no version is in production",
+                error_example(
+                    "Nothing in production",
+                    "no version is in production, so there is nothing to roll back",
+                    "no_model",
+                ),
+            ),
             **LIFECYCLE_ERRORS,
         },
         summary="Roll production back to the previous version",
