@@ -18,6 +18,7 @@ from studentperf.api.schema import (
     JSON_PARSE_ERROR,
     bad_request,
     error_example,
+    request_examples,
 )
 
 
@@ -69,11 +70,7 @@ class AuthTokenCreate(APIView):
             ),
         },
         examples=[
-            OpenApiExample(
-                "Credentials",
-                value={"username": "teacher", "password": "your password"},
-                request_only=True,
-            ),
+            *request_examples("Credentials", {"username": "teacher", "password": "your password"}),
             OpenApiExample("Token", value={"token": EXAMPLE_TOKEN}, response_only=True),
         ],
         auth=[],

@@ -8,7 +8,6 @@ import uuid
 
 from rest_framework import generics, status
 from rest_framework.exceptions import (
-    NotFound,
     ParseError,
     UnsupportedMediaType,
 )
@@ -38,6 +37,7 @@ from predictor.predictions.serializers import (
     PredictionInputSerializer,
     PredictionSerializer,
 )
+from studentperf.api.exceptions import not_found
 from studentperf.api.pagination import PredictionPagination
 from studentperf.api.parsers import CSVParser, StrictJSONParser
 from studentperf.api.renderers import CSVRenderer
@@ -143,7 +143,7 @@ class PredictionDetail(APIView):
             pk=pk, user=request.user, session_key=_session_key(request)
         )
         if prediction is None:
-            raise NotFound("no such prediction")
+            raise not_found("prediction", pk)
         return Response(PredictionSerializer(prediction).data)
 
 
@@ -158,7 +158,7 @@ class PredictionOutcome(APIView):
             pk=pk, user=request.user, session_key=_session_key(request)
         )
         if prediction is None:
-            raise NotFound("no such prediction")
+            raise not_found("prediction", pk)
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         prediction = services.prediction_record_outcome(
@@ -249,7 +249,7 @@ class PredictionBatchJobDetail(APIView):
             job_id=job_id, user=request.user, session_key=_session_key(request)
         )
         if job is None:
-            raise NotFound("no such job")
+            raise not_found("job", job_id)
         return Response(BatchJobSerializer(job, context={"request": request}).data)
 
 
@@ -264,7 +264,7 @@ class PredictionBatchDetail(JSONOrCSVAPIView):
             batch_id=batch_id, user=request.user, session_key=_session_key(request)
         )
         if batch is None:
-            raise NotFound("no such batch")
+            raise not_found("batch", batch_id)
         result = batches.BatchResult(batch, list(selectors.batch_predictions(batch=batch)))
         return _batch_response(request, result, status.HTTP_200_OK)
 

@@ -23,6 +23,7 @@ from predictor.predictions.api_examples import (
     CSV_BODY,
     CSV_RESPONSE,
     NOT_SCORED,
+    OUTCOME_CSV,
     OUTCOME_REPORT,
     OUTCOME_ROWS,
     OUTCOME_ROWS_SCHEMA,
@@ -40,13 +41,21 @@ from predictor.predictions.serializers import (
     PredictionInputSerializer,
     PredictionSerializer,
 )
-from studentperf.api.schema import NO_MODEL, TOO_LARGE, bad_request, not_found_response
+from studentperf.api.schema import (
+    NO_MODEL,
+    TOO_LARGE,
+    bad_request,
+    error_example,
+    error_response,
+    not_found_response,
+    request_examples,
+)
 
 prediction_list_create_post = extend_schema(
     request=PredictionInputSerializer,
     responses={201: PredictionSerializer, 400: PREDICTION_BAD_REQUEST, 503: NO_MODEL},
     examples=[
-        OpenApiExample("A student", value=STUDENT, request_only=True),
+        *request_examples("A student", STUDENT),
         OpenApiExample("Scored", value=PREDICTION, response_only=True, status_codes=["201"]),
     ],
     summary="Predict a student's math score",
@@ -72,12 +81,15 @@ prediction_list_create_get = extend_schema(
             ),
             name="FilterBadRequest",
         ),
-        404: not_found_response("page"),
+        404: error_response(
+            "a page past the end",
+            error_example("No such page", "page 9 does not exist: there are 3 pages", "not_found"),
+        ),
     },
     examples=[
         OpenApiExample(
             "One page",
-            value={"count": 1, "next": None, "previous": None, "results": [PREDICTION]},
+            value=PREDICTION,  # drf-spectacular lists it in a page
             response_only=True,
             status_codes=["200"],
         )
@@ -112,7 +124,7 @@ prediction_outcome_post = extend_schema(
         409: NOT_SCORED,
     },
     examples=[
-        OpenApiExample("A real score", value={"actual_math_score": 70}, request_only=True),
+        *request_examples("A real score", {"actual_math_score": 70}),
         OpenApiExample(
             "Recorded",
             value={
@@ -158,6 +170,7 @@ prediction_batch_create_post = extend_schema(
     ],
     examples=[
         OpenApiExample("CSV", value=BATCH_CSV, media_type="text/csv", request_only=True),
+        *request_examples("A file", {"file": BATCH_CSV}, ["multipart/form-data"]),
         OpenApiExample(
             "JSON list", value=BATCH_ROWS, media_type="application/json", request_only=True
         ),
@@ -185,7 +198,7 @@ prediction_batch_create_post = extend_schema(
 )
 
 prediction_batch_job_detail_get = extend_schema(
-    responses={200: BatchJobSerializer, 404: not_found_response("job")},
+    responses={200: BatchJobSerializer, 404: not_found_response("job", BATCH_JOB["id"])},
     examples=[OpenApiExample("Running", value=BATCH_JOB, response_only=True)],
     summary="Get one of your batch jobs: status and progress",
 )
@@ -194,8 +207,16 @@ prediction_batch_detail_get = extend_schema(
     responses={
         (200, "application/json"): BatchSerializer,
         (200, "text/csv"): CSV_RESPONSE,
-        (400, "application/json"): bad_request("an unknown `?format=`", name="FormatBadRequest"),
-        (404, "application/json"): not_found_response("batch"),
+        (400, "application/json"): bad_request(
+            "an unknown `?format=`",
+            OpenApiExample(
+                "Unknown format",
+                value={"format": ["must be one of json, csv"]},
+                response_only=True,
+            ),
+            name="FormatBadRequest",
+        ),
+        (404, "application/json"): not_found_response("batch", BATCH["batch_id"]),
     },
     examples=[
         OpenApiExample("Scored", value=BATCH, media_type="application/json", response_only=True)
@@ -218,10 +239,11 @@ prediction_outcome_upload_post = extend_schema(
         ),
         OpenApiExample(
             "CSV",
-            value="prediction_id,reference,actual_math_score\n132,,70\n,7B-02,64\n",
+            value=OUTCOME_CSV,
             media_type="text/csv",
             request_only=True,
         ),
+        *request_examples("A file", {"file": OUTCOME_CSV}, ["multipart/form-data"]),
         OpenApiExample("Report", value=OUTCOME_REPORT, response_only=True, status_codes=["200"]),
     ],
     summary="Record many actual math scores; a report says what each row did",

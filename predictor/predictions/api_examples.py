@@ -127,6 +127,7 @@ OUTCOME_ROWS = [
     {"reference": "7B-02", "actual_math_score": 64},
     {"prediction_id": 133, "actual_math_score": 170},
 ]
+OUTCOME_CSV = "prediction_id,reference,actual_math_score\n132,,70\n,7B-02,64\n"
 OUTCOME_REPORT = {
     "recorded": 1,
     "errors": 2,

@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import (
+    OpenApiExample,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import (
-    NotFound,
-)
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from predictor.registry import selectors, services
+from predictor.registry.api_examples import MODEL_VERSION, MODEL_VERSION_DETAIL
 from predictor.registry.serializers import (
     ModelVersionDetailSerializer,
     ModelVersionSerializer,
 )
-from studentperf.api.schema import error_example, error_response, not_found_response
+from studentperf.api.exceptions import not_found
+from studentperf.api.schema import (
+    error_example,
+    error_response,
+    not_found_response,
+    request_examples,
+)
 
 
-@extend_schema_view(get=extend_schema(summary="List model versions with their held-out metrics"))
+@extend_schema_view(
+    get=extend_schema(
+        summary="List model versions with their held-out metrics",
+        examples=[OpenApiExample("Versions", value=MODEL_VERSION, response_only=True)],
+    )
+)
 class ModelVersionList(generics.ListAPIView):
     """Model versions, newest first, with their metrics."""
 
@@ -42,14 +52,15 @@ class ModelVersionDetail(APIView):
     @extend_schema(
         responses={
             200: ModelVersionDetailSerializer,
-            404: not_found_response("model version"),
+            404: not_found_response("model version", 7, owned=False),
         },
+        examples=[OpenApiExample("Card", value=MODEL_VERSION_DETAIL, response_only=True)],
         summary="Get one model version's card",
     )
     def get(self, request, version: int):
         model_version = selectors.model_version_get(version=version)
         if model_version is None:
-            raise NotFound("no such model version")
+            raise not_found("model version", version)
         context = {"request": request, "live": selectors.live_metrics()}
         return Response(ModelVersionDetailSerializer(model_version, context=context).data)
 
@@ -88,9 +99,10 @@ class ModelVersionPromote(APIView):
         request=LifecycleInputSerializer,
         responses={
             200: ModelVersionSerializer,
-            404: not_found_response("model version"),
+            404: not_found_response("model version", 7, owned=False),
             **LIFECYCLE_ERRORS,
         },
+        examples=[OpenApiExample("Promoted", value=MODEL_VERSION, response_only=True)],
         summary="Promote a model version to production",
     )
     def post(self, request, version: int):
@@ -98,7 +110,7 @@ class ModelVersionPromote(APIView):
         serializer.is_valid(raise_exception=True)
         model_version = selectors.model_version_get(version=version)
         if model_version is None:
-            raise NotFound("no such model version")
+            raise not_found("model version", version)
         promoted = services.model_version_promote(
             model_version=model_version,
             actor=request.user,
@@ -126,6 +138,14 @@ class ModelVersionRollback(APIView):
             ),
             **LIFECYCLE_ERRORS,
         },
+        examples=[
+            *request_examples("A reason", {"reason": "v3 over-predicts free/reduced lunch"}),
+            OpenApiExample(
+                "Restored",
+                value={**MODEL_VERSION, "version": 2, "status": "production"},
+                response_only=True,
+            ),
+        ],
         summary="Roll production back to the previous version",
     )
     def post(self, request):

@@ -49,3 +49,12 @@ class PredictionPagination(PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["maximum"] = self.max_page_size
         return parameters
+
+    def get_paginated_response_schema(self, schema):
+        """DRF's page schema, with examples of this API's links (the reference shows them)."""
+        page = super().get_paginated_response_schema(schema)
+        properties = page["properties"]
+        properties["count"]["example"] = 120
+        properties["next"]["example"] = "https://HOST/api/v1/predictions/?page=3"
+        properties["previous"]["example"] = "https://HOST/api/v1/predictions/?page=1"
+        return page

@@ -14,7 +14,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
-from studentperf.api.exceptions import ErrorSerializer
+from studentperf.api.exceptions import ErrorSerializer, not_found
 from studentperf.throttling import AnonRateThrottle, UserRateThrottle, limit_text
 
 TOKEN_SCHEME = "tokenAuth"
@@ -46,6 +46,18 @@ class FieldErrorsSchema(OpenApiSerializerExtension):
         }
 
 
+FORM_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def request_examples(name: str, value, media_types=FORM_MEDIA_TYPES) -> list[OpenApiExample]:
+    """One request example per media type the operation parses (JSON and the browsable
+    API's two form encodings by default)."""
+    return [
+        OpenApiExample(name, value=value, media_type=media_type, request_only=True)
+        for media_type in media_types
+    ]
+
+
 def error_example(name: str, detail: str, code: str, *, status: int | None = None):
     """An ``OpenApiExample`` of an ``Error`` body (``{"detail", "code"}``)."""
     return OpenApiExample(
@@ -74,11 +86,13 @@ def bad_request(
     return OpenApiResponse(body, description=description, examples=list(examples))
 
 
-def not_found_response(thing: str) -> OpenApiResponse:
-    """The 404 of an object one cannot see: ``{"detail": "no such <thing>", ...}``."""
+def not_found_response(thing: str, key="999", *, owned: bool = True) -> OpenApiResponse:
+    """The 404 of an object one cannot see (``exceptions.not_found``'s wording); an
+    ``owned`` kind is only seen by its owner (and staff)."""
+    whose = " (or it is not yours: another person's answers the same)" if owned else ""
     return error_response(
-        f"no such {thing} (or it is not yours: another person's answers the same)",
-        error_example("Not found", f"no such {thing}", "not_found"),
+        f"no such {thing}{whose}",
+        error_example("Not found", str(not_found(thing, key).detail), "not_found"),
     )
 
 
