@@ -85,3 +85,12 @@ def make_prediction(*, created_at=None, **fields):
         Prediction.objects.filter(pk=prediction.pk).update(created_at=created_at)
         prediction.refresh_from_db()
     return prediction
+
+
+def api_as(user):
+    """A DRF ``APIClient`` signed in as ``user`` (``force_authenticate``)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

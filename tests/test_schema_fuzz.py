@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import STUDENT
-from tests.servers import ROOT, Gunicorn, base_environment
+from tests.servers import ROOT, Gunicorn, base_environment, manage
 
 pytestmark = pytest.mark.schema_fuzz
 
@@ -29,19 +29,6 @@ from rest_framework.authtoken.models import Token
 user = User.objects.create_user("fuzz", password="fuzz-password-1")
 print(Token.objects.create(user=user).key)
 """
-
-
-def _manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
-    return done.stdout
 
 
 def _post(url: str, token: str, payload, **headers) -> dict:
@@ -67,10 +54,10 @@ def live(tmp_path_factory):
         THROTTLE_USER="1000000/min",
         LOG_LEVEL="WARNING",
     )
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "createcachetable")
-    _manage(env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1")
-    token = _manage(env, "shell", "-c", MAKE_USER).strip().splitlines()[-1]
+    manage(env, "migrate", "--noinput")
+    manage(env, "createcachetable")
+    manage(env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1")
+    token = manage(env, "shell", "-c", MAKE_USER).strip().splitlines()[-1]
     with Gunicorn(
         "studentperf.wsgi:application", workers=2, env=env, log=tmp / "gunicorn.log"
     ) as server:

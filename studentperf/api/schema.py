@@ -160,7 +160,8 @@ def _common_responses(secured: bool) -> dict:
     if secured:
         responses["401"] = {
             "description": "an `Authorization` header that is not `Token <key>` with a "
-            "known key (no header at all is anonymous, not 401)",
+            "known key; no header at all is anonymous, refused with 401 only where staff "
+            "are required",
             "headers": {
                 "WWW-Authenticate": {
                     "schema": {"type": "string"},

@@ -4,28 +4,11 @@ row, the token's two 400 shapes, one 404 wording, and the browsable API's form."
 
 import uuid
 
-import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from predictor.models import Prediction
-from tests.factories import STUDENT, make_prediction
-
-
-@pytest.fixture
-def alice(db):
-    return User.objects.create_user("alice", password="alice-secret-1")
-
-
-@pytest.fixture
-def staff(db):
-    return User.objects.create_user("staff", password="staff-secret-1", is_staff=True)
-
-
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+from tests.factories import STUDENT, api_as, make_prediction
 
 
 def ids(response):
