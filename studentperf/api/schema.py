@@ -1,7 +1,8 @@
 """What the OpenAPI schema says beyond each view's ``@extend_schema``: the error bodies
 (``Error``, ``FieldErrors``) with worked examples, the answers every operation can give
-(401 for a bad ``Authorization`` header, 429 with ``Retry-After``), the "Getting started"
-text the reference opens with, and the token scheme offered before the session cookie.
+(401 for a bad ``Authorization`` header, 413 for a body too large, 429 with
+``Retry-After``), the "Getting started" text the reference opens with, and the token
+scheme offered before the session cookie.
 
 ``postprocess_schema`` is a drf-spectacular postprocessing hook (``POSTPROCESSING_HOOKS``).
 """
@@ -137,8 +138,9 @@ def _throttle_example() -> dict:
     return {"detail": f"too many requests: {limit}; retry in 17 s", "code": "throttled"}
 
 
-def _common_responses(secured: bool) -> dict:
-    """401 (when the operation reads the ``Authorization`` header) and 429."""
+def _common_responses(secured: bool, has_body: bool) -> dict:
+    """401 (when the operation reads the ``Authorization`` header), 413 (when it takes a
+    body: Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``) and 429."""
     responses = {
         "429": {
             "description": "over the rate limit; nothing was done. Wait `Retry-After` "
@@ -157,6 +159,21 @@ def _common_responses(secured: bool) -> dict:
             },
         }
     }
+    if has_body:
+        too_large = {
+            "detail": "the request body is larger than the limit of "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes",
+            "code": "too_large",
+        }
+        responses["413"] = {
+            "description": "the body is over the size limit; nothing was stored",
+            "content": {
+                "application/json": {
+                    "schema": ERROR_REF,
+                    "examples": {"Too large": {"value": too_large}},
+                }
+            },
+        }
     if secured:
         responses["401"] = {
             "description": "an `Authorization` header that is not `Token <key>` with a "
@@ -196,7 +213,7 @@ def getting_started() -> str:
 def postprocess_schema(result, generator, request, public):
     """drf-spectacular hook: "Getting started" as the description, the token scheme
     listed before the session cookie, optional query parameters that may be empty, and
-    401/429 answers (with examples) on every operation that lacks them. Returns the schema
+    401/413/429 answers (with examples) on every operation that lacks them. Returns the schema
     dict it was given."""
     result["info"]["description"] = getting_started()
     schemes = result.get("components", {}).get("securitySchemes", {})
@@ -218,6 +235,7 @@ def postprocess_schema(result, generator, request, public):
                     # nothing), as django-filter and a filter form do.
                     parameter["allowEmptyValue"] = True
             secured = bool(operation.get("security"))
-            for status, response in _common_responses(secured).items():
+            common = _common_responses(secured, "requestBody" in operation)
+            for status, response in common.items():
                 operation["responses"].setdefault(status, response)
     return result

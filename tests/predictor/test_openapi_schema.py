@@ -94,10 +94,12 @@ def test_every_answer_and_every_request_body_has_an_example(openapi):
             assert body.get("examples"), f"{name} {where} has no example"
 
 
-def test_every_operation_documents_401_and_429_with_their_headers(openapi):
-    """A bad Authorization header (401, WWW-Authenticate) wherever one is read, and the
-    rate limit's 429 with Retry-After everywhere."""
+def test_every_operation_documents_401_413_and_429(openapi):
+    """A bad Authorization header (401, WWW-Authenticate) wherever one is read, a body
+    too large (413) wherever one is sent, and the rate limit's 429 with Retry-After."""
     for name, operation in operations(openapi):
+        if "requestBody" in operation:
+            assert "413" in operation["responses"], name
         throttled = operation["responses"]["429"]
         assert "Retry-After" in throttled["headers"], name
         if operation.get("security"):
