@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
@@ -13,7 +13,13 @@ from rest_framework.views import APIView
 
 from predictor.errors import InvalidCredentialsError
 from predictor.predictions.services import prediction_claim_session
-from studentperf.api.exceptions import ErrorSerializer
+from studentperf.api.schema import (
+    EXAMPLE_TOKEN,
+    JSON_PARSE_ERROR,
+    bad_request,
+    error_example,
+    request_examples,
+)
 
 
 def auth_token_issue(*, username: str, password: str, request=None) -> str:
@@ -48,10 +54,30 @@ class AuthTokenCreate(APIView):
         request=AuthTokenInputSerializer,
         responses={
             200: AuthTokenSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="wrong username or password"),
+            400: bad_request(
+                "wrong username or password, or an inactive account (`Error`, not saying "
+                "which); a missing field (`FieldErrors`)",
+                error_example(
+                    "Wrong credentials", "wrong username or password", "invalid_credentials"
+                ),
+                OpenApiExample(
+                    "Missing field",
+                    value={"password": ["This field is required."]},
+                    response_only=True,
+                ),
+                JSON_PARSE_ERROR,
+                name="TokenBadRequest",
+            ),
         },
+        examples=[
+            *request_examples("Credentials", {"username": "teacher", "password": "your password"}),
+            OpenApiExample("Token", value={"token": EXAMPLE_TOKEN}, response_only=True),
+        ],
         auth=[],
         summary="Get your API token",
+        description="Send your site username and password; the answer's token goes in "
+        "the header `Authorization: Token <token>` of every later request. The same token "
+        "comes back each time.",
     )
     def post(self, request):
         serializer = AuthTokenInputSerializer(data=request.data)

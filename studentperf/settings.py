@@ -201,6 +201,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "studentperf.api.exceptions.exception_handler",
+    # An unknown ?format= is a 400 naming the parameter, not DRF's bare 404.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "studentperf.api.negotiation.ContentNegotiation",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -216,6 +218,12 @@ SPECTACULAR_SETTINGS = {
     # cannot reach (axe: nested-interactive); the docs read fine without them.
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
+    # "Getting started" as the description, the token scheme offered first, and the 401
+    # and 429 answers every operation can give (studentperf.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "studentperf.api.schema.postprocess_schema",
+    ],
     # Two serializers show a version's status, and several a prediction's; one enum name each.
     "ENUM_NAME_OVERRIDES": {
         "PredictionStatusEnum": "predictor.models.Prediction.Status",

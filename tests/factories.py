@@ -131,3 +131,12 @@ def make_drifted_accurate_traffic(n: int = 120, *, seed: int = 7, hours: float =
 def _plain(value):
     # numpy scalars → Python values, as a parsed request would carry them.
     return value.item() if hasattr(value, "item") else value
+
+
+def api_as(user):
+    """A DRF ``APIClient`` signed in as ``user`` (``force_authenticate``)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

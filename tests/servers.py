@@ -36,6 +36,21 @@ def base_environment(database_url: str, **extra: str) -> dict:
     }
 
 
+def manage(env: dict, *args: str) -> str:
+    """``manage.py args`` in a subprocess with ``env`` (up to 300 s); its stdout. Fails the
+    test, with the end of stderr, when it exits non-zero."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
 def free_port() -> int:
     """A free port in 8700–8799, starting at an offset by process id so that two runs at
     once rarely probe the same ports first."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import STUDENT
-from tests.servers import ROOT, Gunicorn, base_environment
+from tests.servers import ROOT, Gunicorn, base_environment, manage
 
 pytestmark = pytest.mark.load
 
@@ -54,19 +54,6 @@ def _environment(database_url: str) -> dict:
     )
 
 
-def _manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
-    return done.stdout
-
-
 def _post(port: int, payload: dict) -> tuple[int, dict]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/predictions/",
@@ -83,10 +70,10 @@ def _post(port: int, payload: dict) -> tuple[int, dict]:
 
 def _run_load(database_url: str, tmp_path: Path, count_rows) -> None:
     env = _environment(database_url)
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "createcachetable")
-    _manage(env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1")
-    _manage(
+    manage(env, "migrate", "--noinput")
+    manage(env, "createcachetable")
+    manage(env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1")
+    manage(
         env, "train_model", "--quick", "--candidates", "ridge", "--jobs", "1", "--seed", "7",
         "--no-promote",
     )  # fmt: skip

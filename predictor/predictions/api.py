@@ -6,18 +6,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.exceptions import (
-    NotFound,
     ParseError,
     UnsupportedMediaType,
 )
@@ -30,20 +20,27 @@ from rest_framework.views import APIView
 from ml import schema
 from predictor.errors import ServiceError
 from predictor.models import Prediction
-from predictor.predictions import batches, exports, jobs, selectors, services, uploads
+from predictor.predictions import (
+    api_docs,
+    batches,
+    exports,
+    jobs,
+    selectors,
+    services,
+    uploads,
+)
 from predictor.predictions.serializers import (
     BatchJobSerializer,
     BatchSerializer,
     OutcomeInputSerializer,
     OutcomeReportSerializer,
-    OutcomeRowInputSerializer,
     PredictionFilterSerializer,
     PredictionInputSerializer,
     PredictionSerializer,
     prediction_data,
     prediction_input_validate,
 )
-from studentperf.api.exceptions import ErrorSerializer
+from studentperf.api.exceptions import not_found
 from studentperf.api.pagination import PredictionPagination
 from studentperf.api.parsers import CSVParser, StrictJSONParser
 from studentperf.api.renderers import CSVRenderer
@@ -68,23 +65,22 @@ def _session_key(request) -> str:
 class PredictionListCreate(generics.GenericAPIView):
     """Score a student (POST) or list your predictions (GET, newest first)."""
 
+    # The browsable API's title, and its form is the input (what a POST sends).
+    name = "Predictions: score a student (POST) or list yours (GET)"
     serializer_class = PredictionSerializer
     pagination_class = PredictionPagination
+
+    def get_serializer_class(self):
+        if self.request is not None and self.request.method == "POST":
+            return PredictionInputSerializer
+        return PredictionSerializer
 
     def get_queryset(self):
         return selectors.prediction_list(
             user=self.request.user, session_key=_session_key(self.request)
         )
 
-    @extend_schema(
-        request=PredictionInputSerializer,
-        responses={
-            201: PredictionSerializer,
-            400: OpenApiResponse(description="invalid input: {field: [messages]}"),
-            503: OpenApiResponse(ErrorSerializer, description="no model in production"),
-        },
-        summary="Predict a student's math score",
-    )
+    @api_docs.prediction_list_create_post
     def post(self, request):
         uploads.check_length(request.META)
         if not request.content_type and int(request.META.get("CONTENT_LENGTH") or 0) > 0:
@@ -128,14 +124,7 @@ class PredictionListCreate(generics.GenericAPIView):
         )
         return Response(prediction_data(prediction), status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        parameters=[PredictionFilterSerializer],
-        responses={
-            200: PredictionSerializer(many=True),
-            400: OpenApiResponse(description="a bad filter: {parameter: [messages]}"),
-        },
-        summary="Your predictions, newest first, filtered",
-    )
+    @api_docs.prediction_list_create_get
     def get(self, request):
         filters = PredictionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -146,21 +135,19 @@ class PredictionListCreate(generics.GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="One of your predictions, in full",
-        responses={200: PredictionSerializer, 404: OpenApiResponse(description="not yours")},
-    )
-)
-class PredictionDetail(generics.RetrieveAPIView):
+class PredictionDetail(APIView):
     """One prediction: yours, or any for staff; another person's is a 404."""
 
-    serializer_class = PredictionSerializer
+    name = "Prediction"
 
-    def get_queryset(self):
-        return selectors.prediction_list(
-            user=self.request.user, session_key=_session_key(self.request)
+    @api_docs.prediction_detail_get
+    def get(self, request, pk: int):
+        prediction = selectors.prediction_get(
+            pk=pk, user=request.user, session_key=_session_key(request)
         )
+        if prediction is None:
+            raise not_found("prediction", pk)
+        return Response(PredictionSerializer(prediction).data)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(prediction_data(self.get_object()))
@@ -169,22 +156,15 @@ class PredictionDetail(generics.RetrieveAPIView):
 class PredictionOutcome(APIView):
     """Record the real math score of one of your scored predictions."""
 
-    @extend_schema(
-        request=OutcomeInputSerializer,
-        responses={
-            200: PredictionSerializer,
-            400: OpenApiResponse(description="bad score: {actual_math_score: [message]}"),
-            404: OpenApiResponse(description="no such prediction among yours"),
-            409: OpenApiResponse(ErrorSerializer, description="the prediction was not scored"),
-        },
-        summary="Record a prediction's actual math score",
-    )
+    name = "Prediction outcome: record the real math score"
+
+    @api_docs.prediction_outcome_post
     def post(self, request, pk: int):
         prediction = selectors.prediction_get(
             pk=pk, user=request.user, session_key=_session_key(request)
         )
         if prediction is None:
-            raise NotFound("no such prediction")
+            raise not_found("prediction", pk)
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         prediction = services.prediction_record_outcome(
@@ -236,59 +216,12 @@ def _batch_response(request, result: batches.BatchResult, code: int) -> Response
     return Response(BatchSerializer(result).data, status=code)
 
 
-BATCH_CSV_EXAMPLE = (
-    "gender,race/ethnicity,parental level of education,lunch,test preparation course,"
-    "reading score,writing score,reference\n"
-    "female,group B,bachelor's degree,standard,none,72,74,7B-01\n"
-)
-CSV_RESPONSE = OpenApiResponse(
-    OpenApiTypes.STR,
-    description="the input's columns, then predicted_math_score, interval_low, "
-    "interval_high, status and error, one line per input row in order",
-)
-
-
 class PredictionBatchCreate(JSONOrCSVAPIView):
     """Score a whole table of students at once."""
 
-    @extend_schema(
-        request={
-            "text/csv": OpenApiTypes.STR,
-            "multipart/form-data": inline_serializer(
-                "BatchUpload", {"file": serializers.FileField(help_text="a CSV of students")}
-            ),
-            "application/json": PredictionInputSerializer(many=True),
-        },
-        responses={
-            (201, "application/json"): BatchSerializer,
-            (201, "text/csv"): CSV_RESPONSE,
-            (202, "application/json"): OpenApiResponse(
-                BatchJobSerializer,
-                description="a job: past BATCH_SYNC_MAX_ROWS rows, or sent with "
-                "`Prefer: respond-async`; its URL is in `Location`",
-            ),
-            400: OpenApiResponse(ErrorSerializer, description="unreadable table or column missing"),
-            413: OpenApiResponse(
-                ErrorSerializer, description="over BATCH_JOB_MAX_BYTES or BATCH_JOB_MAX_ROWS"
-            ),
-            503: OpenApiResponse(ErrorSerializer, description="no model in production"),
-        },
-        parameters=[
-            OpenApiParameter(
-                "Prefer",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="`respond-async`: answer 202 with a job at once, whatever the size",
-            )
-        ],
-        examples=[OpenApiExample("CSV", value=BATCH_CSV_EXAMPLE, media_type="text/csv")],
-        summary="Score many students (CSV or a JSON list); every row is stored",
-        description="Same headers and parsing as `train_model` (Kaggle headers, `;` or `,`, "
-        "BOM). Invalid rows come back with status `rejected` and an error; they never fail "
-        "the others. Answers in CSV with `Accept: text/csv`, else JSON. Past "
-        "BATCH_SYNC_MAX_ROWS rows (default 5,000), or with `Prefer: respond-async`, the upload "
-        "becomes a job scored by a worker: 202 with the job's URL in `Location`.",
-    )
+    name = "Batch: score a table of students"
+
+    @api_docs.prediction_batch_create_post
     def post(self, request):
         upload = _upload(request)
         if upload.as_job or uploads.prefers_async(request.META):
@@ -314,40 +247,30 @@ class PredictionBatchJobDetail(APIView):
     """A batch job of yours: status, progress, rate, errors so far and, once done, its batch."""
 
     renderer_classes = [JSONRenderer]
+    name = "Batch job"
 
-    @extend_schema(
-        responses={
-            200: BatchJobSerializer,
-            404: OpenApiResponse(description="no such job among yours"),
-        },
-        summary="One of your batch jobs: status and progress",
-    )
+    @api_docs.prediction_batch_job_detail_get
     def get(self, request, job_id: uuid.UUID):
         job = selectors.batch_job_get(
             job_id=job_id, user=request.user, session_key=_session_key(request)
         )
         if job is None:
-            raise NotFound("no such job")
+            raise not_found("job", job_id)
         return Response(BatchJobSerializer(job, context={"request": request}).data)
 
 
 class PredictionBatchDetail(JSONOrCSVAPIView):
     """A batch you scored, again: its counts and rows (or its CSV)."""
 
-    @extend_schema(
-        responses={
-            (200, "application/json"): BatchSerializer,
-            (200, "text/csv"): CSV_RESPONSE,
-            404: OpenApiResponse(description="no such batch among yours"),
-        },
-        summary="One of your batches, as JSON or CSV",
-    )
+    name = "Batch"
+
+    @api_docs.prediction_batch_detail_get
     def get(self, request, batch_id: uuid.UUID):
         batch = selectors.batch_get(
             batch_id=batch_id, user=request.user, session_key=_session_key(request)
         )
         if batch is None:
-            raise NotFound("no such batch")
+            raise not_found("batch", batch_id)
         result = batches.BatchResult(batch, list(selectors.batch_predictions(batch=batch)))
         return _batch_response(request, result, status.HTTP_200_OK)
 
@@ -356,25 +279,9 @@ class PredictionOutcomeUpload(APIView):
     """Record many real scores at once, matched by prediction id or reference."""
 
     parser_classes = [StrictJSONParser, CSVParser, MultiPartParser]
+    name = "Outcomes: record many real scores"
 
-    @extend_schema(
-        request={
-            "text/csv": OpenApiTypes.STR,
-            "multipart/form-data": inline_serializer(
-                "OutcomeUpload", {"file": serializers.FileField(help_text="a CSV of scores")}
-            ),
-            "application/json": OutcomeRowInputSerializer(many=True),
-        },
-        responses={
-            200: OutcomeReportSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="unreadable table or column missing"),
-            413: OpenApiResponse(ErrorSerializer, description="over BATCH_MAX_BYTES/_ROWS"),
-        },
-        summary="Record many actual math scores; a report says what each row did",
-        description="Columns `actual_math_score` (or `math score`) and `prediction_id` (or "
-        "`id`) and/or `reference`. A reference that matches several of your scored "
-        "predictions is reported as ambiguous, never guessed.",
-    )
+    @api_docs.prediction_outcome_upload_post
     def post(self, request):
         frame, _ = _upload_frame(request)
         rows = uploads.outcome_rows(frame)

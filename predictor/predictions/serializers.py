@@ -63,6 +63,18 @@ class PredictionIdField(serializers.IntegerField):
             raise _refused(exc) from None
 
 
+class TextField(serializers.CharField):
+    """Text only: DRF's ``CharField`` turns a JSON number or boolean into text (``7`` →
+    ``"7"``), which the schema's ``type: string`` says is refused."""
+
+    default_error_messages = {"invalid": "must be text (a JSON string)"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def schema_serializer_field(feature: schema.Feature) -> serializers.Field:
     """The DRF field for one schema feature."""
     if feature.is_categorical:
@@ -80,7 +92,7 @@ class PredictionInputSerializer(serializers.Serializer):
     test_preparation_course = schema_serializer_field(schema.TEST_PREPARATION_COURSE)
     reading_score = schema_serializer_field(schema.READING_SCORE)
     writing_score = schema_serializer_field(schema.WRITING_SCORE)
-    reference = serializers.CharField(
+    reference = TextField(
         max_length=200,
         required=False,
         allow_blank=True,

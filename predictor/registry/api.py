@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
-    OpenApiResponse,
+    OpenApiExample,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import (
-    NotFound,
-)
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from predictor.registry import selectors, services
+from predictor.registry.api_examples import MODEL_VERSION, MODEL_VERSION_DETAIL
 from predictor.registry.serializers import (
     ModelVersionDetailSerializer,
     ModelVersionSerializer,
 )
-from studentperf.api.exceptions import ErrorSerializer
+from studentperf.api.exceptions import not_found
+from studentperf.api.schema import (
+    error_example,
+    error_response,
+    not_found_response,
+    request_examples,
+)
 
 
-@extend_schema_view(get=extend_schema(summary="Model versions with their held-out metrics"))
+@extend_schema_view(
+    get=extend_schema(
+        summary="List model versions with their held-out metrics",
+        examples=[OpenApiExample("Versions", value=MODEL_VERSION, response_only=True)],
+    )
+)
 class ModelVersionList(generics.ListAPIView):
     """Model versions, newest first, with their metrics."""
 
@@ -44,14 +52,15 @@ class ModelVersionDetail(APIView):
     @extend_schema(
         responses={
             200: ModelVersionDetailSerializer,
-            404: OpenApiResponse(description="no such version"),
+            404: not_found_response("model version", 7, owned=False),
         },
-        summary="One model version's card",
+        examples=[OpenApiExample("Card", value=MODEL_VERSION_DETAIL, response_only=True)],
+        summary="Get one model version's card",
     )
     def get(self, request, version: int):
         model_version = selectors.model_version_get(version=version)
         if model_version is None:
-            raise NotFound(f"there is no model version {version}")
+            raise not_found("model version", version)
         context = {"request": request, "live": selectors.live_metrics()}
         return Response(ModelVersionDetailSerializer(model_version, context=context).data)
 
@@ -63,8 +72,21 @@ class LifecycleInputSerializer(serializers.Serializer):
 
 
 LIFECYCLE_ERRORS = {
-    403: OpenApiResponse(ErrorSerializer, description="not signed in as staff"),
-    409: OpenApiResponse(ErrorSerializer, description="the change cannot be made, and why"),
+    403: error_response(
+        "signed in, but not as staff",
+        error_example(
+            "Not staff", "You do not have permission to perform this action.", "permission_denied"
+        ),
+    ),
+    409: error_response(
+        "the change cannot be made, and why",
+        error_example(
+            "Failed pre-flight",
+            "pre-flight failed: v4 scores its 200 held-out rows with MAE 9.1000, not the "
+            "5.2000 recorded at training",
+            "preflight_failed",
+        ),
+    ),
 }
 
 
@@ -77,15 +99,18 @@ class ModelVersionPromote(APIView):
         request=LifecycleInputSerializer,
         responses={
             200: ModelVersionSerializer,
-            404: OpenApiResponse(description="no such version"),
+            404: not_found_response("model version", 7, owned=False),
             **LIFECYCLE_ERRORS,
         },
+        examples=[OpenApiExample("Promoted", value=MODEL_VERSION, response_only=True)],
         summary="Promote a model version to production",
     )
     def post(self, request, version: int):
         serializer = LifecycleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        model_version = get_object_or_404(selectors.model_version_list(), version=version)
+        model_version = selectors.model_version_get(version=version)
+        if model_version is None:
+            raise not_found("model version", version)
         promoted = services.model_version_promote(
             model_version=model_version,
             actor=request.user,
@@ -103,9 +128,24 @@ class ModelVersionRollback(APIView):
         request=LifecycleInputSerializer,
         responses={
             200: ModelVersionSerializer,
-            503: OpenApiResponse(ErrorSerializer, description="no version in production"),
+            503: error_response(
+                "no version is in production",
+                error_example(
+                    "Nothing in production",
+                    "no version is in production, so there is nothing to roll back",
+                    "no_model",
+                ),
+            ),
             **LIFECYCLE_ERRORS,
         },
+        examples=[
+            *request_examples("A reason", {"reason": "v3 over-predicts free/reduced lunch"}),
+            OpenApiExample(
+                "Restored",
+                value={**MODEL_VERSION, "version": 2, "status": "production"},
+                response_only=True,
+            ),
+        ],
         summary="Roll production back to the previous version",
     )
     def post(self, request):

@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import (
+    NotFound,
     Throttled,
 )
 from rest_framework.response import Response
@@ -26,6 +27,12 @@ logger = logging.getLogger("django.request")
 ErrorSerializer = inline_serializer(
     "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
 )
+
+
+def not_found(thing: str, key) -> NotFound:
+    """The API's one 404 wording: ``{"detail": "no such prediction: 999", "code":
+    "not_found"}``. Another person's object answers the same, so it is not revealed."""
+    return NotFound(f"no such {thing}: {key}")
 
 
 def exception_handler(exc, context):

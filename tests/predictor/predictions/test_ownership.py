@@ -1,32 +1,9 @@
 """Who sees which prediction: owners theirs, staff all, anonymous visitors their session's."""
 
-import pytest
-from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from predictor.models import Prediction
-from tests.factories import STUDENT, make_prediction
-
-
-@pytest.fixture
-def alice(db):
-    return User.objects.create_user("alice", password="alice-secret-1")
-
-
-@pytest.fixture
-def bob(db):
-    return User.objects.create_user("bob", password="bob-secret-1")
-
-
-@pytest.fixture
-def staff(db):
-    return User.objects.create_user("staff", password="staff-secret-1", is_staff=True)
-
-
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+from tests.factories import STUDENT, api_as, make_prediction
 
 
 def test_another_users_prediction_is_a_404_in_the_api(alice, bob):
