@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from predictor.errors import FairnessGateError
 from predictor.registry import selectors, services
 from predictor.registry.serializers import (
     ModelVersionDetailSerializer,
@@ -62,6 +63,32 @@ class LifecycleInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class PromoteInputSerializer(serializers.Serializer):
+    """Why a version is promoted (required), and whether to override the fairness gate."""
+
+    reason = serializers.CharField(
+        max_length=1000,
+        help_text="why this version should serve, in a sentence; required, kept in the "
+        "audit trail with who and when",
+    )
+    override_fairness_gate = serializers.BooleanField(
+        default=False,
+        help_text="promote even though the fairness gate refuses; the gate's reasons are "
+        "kept in the audit trail beside your reason",
+    )
+
+
+class FairnessGateErrorSerializer(serializers.Serializer):
+    """409 when the fairness gate refuses: ``code`` is ``fairness_gate_failed``."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="each finding in words, e.g. a group's coverage below the floor",
+    )
+
+
 LIFECYCLE_ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="not signed in as staff"),
     409: OpenApiResponse(ErrorSerializer, description="the change cannot be made, and why"),
@@ -74,23 +101,34 @@ class ModelVersionPromote(APIView):
     permission_classes = [IsAdminUser]
 
     @extend_schema(
-        request=LifecycleInputSerializer,
+        request=PromoteInputSerializer,
         responses={
             200: ModelVersionSerializer,
+            400: OpenApiResponse(description="no reason given, or a field is invalid"),
             404: OpenApiResponse(description="no such version"),
-            **LIFECYCLE_ERRORS,
+            403: LIFECYCLE_ERRORS[403],
+            409: OpenApiResponse(
+                FairnessGateErrorSerializer,
+                description="the change cannot be made, and why: already in production, "
+                "pre-flight failed, or the fairness gate refused (`reasons` lists its "
+                "findings; send `override_fairness_gate: true` with a reason to go ahead)",
+            ),
         },
         summary="Promote a model version to production",
+        description="Runs the pre-flight and the fairness gate (per protected group, the "
+        "candidate against production on rows neither was fitted on). A reason is required.",
     )
     def post(self, request, version: int):
-        serializer = LifecycleInputSerializer(data=request.data)
+        serializer = PromoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         model_version = get_object_or_404(selectors.model_version_list(), version=version)
-        promoted = services.model_version_promote(
-            model_version=model_version,
-            actor=request.user,
-            reason=serializer.validated_data["reason"],
-        )
+        try:
+            promoted, _ = services.model_version_promote_reviewed(
+                model_version=model_version, actor=request.user, **serializer.validated_data
+            )
+        except FairnessGateError as exc:
+            body = {"detail": exc.message, "code": exc.code, "reasons": exc.reasons}
+            return Response(body, status=exc.status_code)
         return Response(ModelVersionSerializer(promoted).data)
 
 

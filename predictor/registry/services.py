@@ -16,14 +16,17 @@ from ml import artifact, schema, synth
 from ml.data import row_hashes
 from ml.train import TrainingResult, regression_metrics
 from predictor.errors import (
+    FairnessGateError,
     LifecycleError,
     ModelUnavailableError,
     NoModelError,
     PreflightError,
+    ReasonRequiredError,
     ServiceError,
 )
 from predictor.models import ModelArtifact, ModelVersion, ModelVersionEvent
 from predictor.registry import selectors, serving
+from predictor.registry.fairness_gate import GateResult, fairness_gate
 from predictor.registry.selectors import rollback_target
 
 logger = logging.getLogger(__name__)
@@ -256,6 +259,74 @@ def model_version_promote(
         )
     transaction.on_commit(serving.reset)
     return target
+
+
+def holdout_rows(*versions: ModelVersion | None) -> pd.DataFrame:
+    """The stored held-out rows (seven features and ``math_score``) of ``versions``, one
+    frame, each row once when two versions were held out on the same rows; empty for
+    versions registered before held-out rows were stored."""
+    columns = [*schema.FEATURE_NAMES, schema.TARGET]
+    frames, seen = [], set()
+    for version in versions:
+        if version is None:
+            continue
+        rows = ModelArtifact.objects.filter(pk=version.pk).values_list("holdout", flat=True)
+        frame = pd.DataFrame.from_records(rows.first() or [], columns=columns)
+        hashes = row_hashes(frame) if len(frame) else []
+        frames.append(frame[[h not in seen for h in hashes]] if len(frame) else frame)
+        seen.update(hashes)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def promotion_fairness_gate(*, model_version: ModelVersion) -> GateResult:
+    """Run the fairness gate for promoting ``model_version`` over today's production version,
+    on both versions' stored held-out rows plus the replay of live predictions with a real
+    score (the gate leaves out any row either was fitted on)."""
+    current = selectors.production_version()
+    return fairness_gate(
+        candidate=model_version,
+        production=current,
+        rows=holdout_rows(model_version, current),
+    )
+
+
+def model_version_promote_reviewed(
+    *,
+    model_version: ModelVersion,
+    actor=None,
+    reason: str,
+    override_fairness_gate: bool = False,
+) -> tuple[ModelVersion, GateResult]:
+    """A person's promotion (admin confirmation page, ``POST …/promote/``): a reason is
+    required, the fairness gate runs, and a refusal stands unless ``override_fairness_gate``
+    is set. Then ``model_version_promote``. Returns ``(version now in production, gate)``.
+
+    The audit event keeps the reason as given; an override adds what the gate refused, so
+    the trail shows who overrode which finding and why. Raises ``ReasonRequiredError``
+    (400) for a blank reason, ``LifecycleError`` when the version is already in
+    production, ``FairnessGateError`` (409, with ``reasons``) when the gate refuses and
+    there is no override, and what ``model_version_promote`` raises.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequiredError(
+            "reason: say why this version should serve, in a sentence; it is kept in the "
+            "audit trail"
+        )
+    if model_version.status == ModelVersion.Status.PRODUCTION:
+        raise LifecycleError(f"v{model_version.version} is already in production")
+    gate = promotion_fairness_gate(model_version=model_version)
+    if not gate.passed:
+        if not override_fairness_gate:
+            raise FairnessGateError(
+                f"the fairness gate refused v{model_version.version}: "
+                + "; ".join(gate.reasons)
+                + ". To promote it anyway, override the gate and say why.",
+                gate.reasons,
+            )
+        reason = f"{reason}\n\nFairness gate overridden; it refused: " + "; ".join(gate.reasons)
+    promoted = model_version_promote(model_version=model_version, actor=actor, reason=reason)
+    return promoted, gate
 
 
 def model_version_rollback(*, actor=None, actor_label: str = "", reason: str = "") -> ModelVersion:

@@ -84,8 +84,8 @@ def test_promote_then_rollback_restores_the_previous_version(
 def test_rollbacks_walk_back_through_the_promotions(staff_api, candidate, trained):
     """v1 → v2 → v3, then rollback, rollback: v2, then v1, then 409 (nothing before v1)."""
     model_version_register(result=trained, promote=False)
-    assert staff_api.post(promote_url(2), format="json").status_code == 200
-    assert staff_api.post(promote_url(3), format="json").status_code == 200
+    assert staff_api.post(promote_url(2), {"reason": "a"}, format="json").status_code == 200
+    assert staff_api.post(promote_url(3), {"reason": "b"}, format="json").status_code == 200
     assert staff_api.post(ROLLBACK, format="json").json()["version"] == 2
     assert staff_api.post(ROLLBACK, format="json").json()["version"] == 1
     response = staff_api.post(ROLLBACK, format="json")
@@ -101,7 +101,7 @@ def test_rollbacks_walk_back_through_the_promotions(staff_api, candidate, traine
 
 def test_promoting_the_production_version_again_is_a_409(staff_api, production_model):
     """Promoting v1 while v1 serves changes nothing and says so."""
-    response = staff_api.post(promote_url(1), format="json")
+    response = staff_api.post(promote_url(1), {"reason": "again"}, format="json")
     assert response.status_code == 409
     assert response.json()["detail"] == "v1 is already in production"
     assert ModelVersionEvent.objects.filter(action="promote").count() == 1
@@ -109,7 +109,7 @@ def test_promoting_the_production_version_again_is_a_409(staff_api, production_m
 
 def test_promoting_an_unknown_version_is_a_404(staff_api, production_model):
     """There is no v9."""
-    assert staff_api.post(promote_url(9), format="json").status_code == 404
+    assert staff_api.post(promote_url(9), {"reason": "x"}, format="json").status_code == 404
     assert production_versions() == [1]
 
 
