@@ -216,3 +216,17 @@ def test_the_audit_list_keeps_a_short_reason_beside_the_change(admin_client, sta
     assert "v1 → v2" in page
     assert f'title="{long_reason.strip()}"' in page
     assert "spring intake spring intake" in page and "…" in page
+
+
+def test_admin_lists_show_rounded_numbers(admin_client, production_model):
+    """The versions list rounds R² and MAE; the predictions list rounds the score to one
+    decimal and the latency to whole milliseconds."""
+    make_prediction(
+        model_version=production_model, predicted_math_score=67.83412, latency_ms=3.4567
+    )
+    versions = admin_client.get(CHANGELIST).content.decode()
+    assert f"{production_model.metrics['test_r2']:.3f}</td>" in versions
+    assert str(production_model.metrics["test_r2"]) not in versions
+    predictions = admin_client.get("/admin/predictor/prediction/").content.decode()
+    assert ">67.8</td>" in predictions and "67.834" not in predictions
+    assert ">3</td>" in predictions and "3.4567" not in predictions
