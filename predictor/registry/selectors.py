@@ -261,22 +261,16 @@ def _version_alerts(model_version: ModelVersion | None, live: dict) -> list[str]
     return found
 
 
-def _review_row(label, current, target, *, fmt, higher_is_better=None, greyed=False) -> dict:
-    # higher_is_better None: a count, never "worse"; greyed: too few to judge.
-    worse = (
-        current is not None
-        and target is not None
-        and higher_is_better is not None
-        and not greyed
-        and ((target < current) if higher_is_better else (target > current))
-    )
-    return {
-        "label": label,
-        "current": fmt(current) if current is not None else "—",
-        "target": fmt(target) if target is not None else "—",
-        "worse": worse,
-        "greyed": greyed,
-    }
+# The confirmation page's figures: (label, "held" (stored metrics) or "live", key, format,
+# higher is better: True / False, or None for a count that is never "worse").
+REVIEW_FIGURES = (
+    ("Held-out MAE (points)", "held", "test_mae", "{:.2f}", False),
+    ("Held-out R²", "held", "test_r2", "{:.3f}", True),
+    ("Held-out 90% range coverage", "held", "interval_coverage", "{:.1%}", True),
+    ("Real scores recorded (live)", "live", "n", "{:,}", None),
+    ("Live MAE (points)", "live", "mae", "{:.2f}", False),
+    ("Live 90% range coverage", "live", "coverage", "{:.1%}", True),
+)
 
 
 def promotion_review(*, current: ModelVersion | None, target: ModelVersion) -> PromotionReview:
@@ -284,60 +278,35 @@ def promotion_review(*, current: ModelVersion | None, target: ModelVersion) -> P
     ``PromotionReview``). Live figures from fewer than ``drift.MIN_OUTCOMES`` real scores
     are shown greyed and never count as worse. Reads only; no model is run."""
     live = live_metrics()
-    mine = live.get(target.pk, {})
-    theirs = live.get(current.pk, {}) if current else {}
-    held = target.metrics or {}
-    held_then = (current.metrics or {}) if current else {}
-
-    def pct(v):
-        return f"{v:.1%}"
-
-    few = min(mine.get("n", 0), theirs.get("n", 0) if current else 0) < drift.MIN_OUTCOMES
-    rows = [
-        _review_row(
-            "Held-out MAE (points)",
-            held_then.get("test_mae") if current else None,
-            held.get("test_mae"),
-            fmt=lambda v: f"{v:.2f}",
-            higher_is_better=False,
-        ),
-        _review_row(
-            "Held-out R²",
-            held_then.get("test_r2") if current else None,
-            held.get("test_r2"),
-            fmt=lambda v: f"{v:.3f}",
-            higher_is_better=True,
-        ),
-        _review_row(
-            "Held-out 90% range coverage",
-            held_then.get("interval_coverage") if current else None,
-            held.get("interval_coverage"),
-            fmt=pct,
-            higher_is_better=True,
-        ),
-        _review_row(
-            "Real scores recorded (live)",
-            theirs.get("n", 0) if current else None,
-            mine.get("n", 0),
-            fmt=lambda v: f"{v:,}",
-        ),
-        _review_row(
-            "Live MAE (points)",
-            theirs.get("mae") if current else None,
-            mine.get("mae"),
-            fmt=lambda v: f"{v:.2f}",
-            higher_is_better=False,
-            greyed=few,
-        ),
-        _review_row(
-            "Live 90% range coverage",
-            theirs.get("coverage") if current else None,
-            mine.get("coverage"),
-            fmt=pct,
-            higher_is_better=True,
-            greyed=few,
-        ),
-    ]
+    figures = {
+        "target": {"held": target.metrics or {}, "live": {"n": 0, **live.get(target.pk, {})}},
+        "current": {
+            "held": (current.metrics or {}) if current else {},
+            "live": {"n": 0, **live.get(current.pk, {})} if current else {},
+        },
+    }
+    few = (
+        current is None
+        or min(figures["target"]["live"]["n"], figures["current"]["live"]["n"]) < drift.MIN_OUTCOMES
+    )
+    rows = []
+    for label, source, key, fmt, higher_is_better in REVIEW_FIGURES:
+        now, after = (figures[side][source].get(key) for side in ("current", "target"))
+        greyed = source == "live" and key != "n" and few
+        worse = (
+            None not in (now, after, higher_is_better)
+            and not greyed
+            and ((after < now) if higher_is_better else (after > now))
+        )
+        rows.append(
+            {
+                "label": label,
+                "current": fmt.format(now) if now is not None else "—",
+                "target": fmt.format(after) if after is not None else "—",
+                "worse": worse,
+                "greyed": greyed,
+            }
+        )
     warnings = []
     worse = [r["label"] for r in rows if r["worse"]]
     if worse:
@@ -356,8 +325,8 @@ def promotion_review(*, current: ModelVersion | None, target: ModelVersion) -> P
     return PromotionReview(
         rows=rows,
         alerts={
-            "current": _version_alerts(current, theirs),
-            "target": _version_alerts(target, mine),
+            "current": _version_alerts(current, figures["current"]["live"]),
+            "target": _version_alerts(target, figures["target"]["live"]),
         },
         warnings=warnings,
     )

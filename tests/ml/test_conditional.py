@@ -18,6 +18,20 @@ from tests.ml.test_mondrian import heteroscedastic
 LEVEL = 0.9
 
 
+def fit(frame: pd.DataFrame, **options):
+    """A quick ridge model serving conditional intervals, as the tests here train it."""
+    return train(
+        frame,
+        seed=0,
+        quick=True,
+        candidates=["ridge"],
+        n_jobs=1,
+        interval_method="conditional",
+        fairness_resamples=0,
+        **options,
+    )
+
+
 def coverage_by_group(batch, frame: pd.DataFrame, attribute: str) -> dict[str, float]:
     """Fraction of each group's real scores inside their interval."""
     actual = frame["math_score"].to_numpy()
@@ -51,15 +65,7 @@ def test_each_overlapping_group_is_covered_near_90_where_the_max_rule_over_cover
     test-preparation group of fresh students within 0.87–0.93; the Mondrian max rule, which
     gives a calm student the width of their noisier gender and race groups, over-covers the
     calm lunch group by more."""
-    result = train(
-        heteroscedastic(1500, seed=5),
-        seed=0,
-        quick=True,
-        candidates=["ridge"],
-        n_jobs=1,
-        interval_method="conditional",
-        fairness_resamples=0,
-    )
+    result = fit(heteroscedastic(1500, seed=5))
     fresh = heteroscedastic(4000, seed=77)
     served = result.model.predict(fresh)
     for attribute in ("lunch", "gender", "test_preparation_course"):
@@ -127,15 +133,7 @@ def test_too_few_rows_for_the_level_give_the_whole_score_scale():
 def test_the_model_serves_the_same_conditional_interval_on_both_paths_after_a_round_trip():
     """predict and predict_one agree, a free-lunch student's range is wider than a standard
     one's on noisy-by-lunch data, and the held-out coverage is that of the served ranges."""
-    result = train(
-        heteroscedastic(800, seed=2),
-        seed=0,
-        quick=True,
-        candidates=["ridge"],
-        n_jobs=1,
-        interval_method="conditional",
-        fairness_resamples=0,
-    )
+    result = fit(heteroscedastic(800, seed=2))
     model = artifact.loads(*artifact.dumps(result.model))
     students = [{**STUDENT, "lunch": "standard"}, {**STUDENT, "lunch": "free/reduced"}]
     batch = model.predict(records_frame(students))
@@ -155,14 +153,7 @@ def test_the_model_serves_the_same_conditional_interval_on_both_paths_after_a_ro
 
 def test_an_excluded_feature_is_not_conditioned_on():
     """Trained without gender and test preparation, the intervals condition on the rest."""
-    result = train(
-        synth.generate(400, seed=4),
-        seed=0,
-        quick=True,
-        candidates=["ridge"],
-        n_jobs=1,
-        exclude_features=["gender", "test_preparation_course"],
-        interval_method="conditional",
-        fairness_resamples=0,
+    result = fit(
+        synth.generate(400, seed=4), exclude_features=["gender", "test_preparation_course"]
     )
     assert result.model.conditional.attributes == ("race_ethnicity", "lunch")
