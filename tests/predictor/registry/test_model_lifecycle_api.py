@@ -133,3 +133,18 @@ def test_the_database_refuses_a_second_production_version(candidate):
     with pytest.raises(IntegrityError), transaction.atomic():
         candidate.save(update_fields=["status"])
     assert production_versions() == [1]
+
+
+def test_the_schema_documents_the_reason_and_the_fairness_gate_override(client, db):
+    """The promote request requires `reason` and offers `override_fairness_gate`; its 409
+    answer lists the gate's `reasons`."""
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    request = components["PromoteInputRequest"]
+    assert request["required"] == ["reason"]
+    assert request["properties"]["override_fairness_gate"]["type"] == "boolean"
+    post = schema["paths"]["/api/v1/models/{version}/promote/"]["post"]
+    conflict = post["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+    gate_error = components[conflict.rsplit("/", 1)[1]]
+    assert gate_error["properties"]["reasons"]["type"] == "array"
+    assert "400" in post["responses"]
