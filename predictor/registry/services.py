@@ -299,7 +299,8 @@ def model_version_promote_reviewed(
 ) -> tuple[ModelVersion, GateResult]:
     """A person's promotion (admin confirmation page, ``POST …/promote/``): a reason is
     required, the fairness gate runs, and a refusal stands unless ``override_fairness_gate``
-    is set. Then ``model_version_promote``. Returns ``(version now in production, gate)``.
+    is set. Then ``model_version_promote`` (pre-flight, then the switch). Returns
+    ``(version now in production, gate)``.
 
     The audit event keeps the reason as given; an override adds what the gate refused, so
     the trail shows who overrode which finding and why. Raises ``ReasonRequiredError``
@@ -315,6 +316,9 @@ def model_version_promote_reviewed(
         )
     if model_version.status == ModelVersion.Status.PRODUCTION:
         raise LifecycleError(f"v{model_version.version} is already in production")
+    # Pre-flight first: a version that cannot serve is refused as such (409
+    # preflight_failed), before the gate tries to score with it.
+    model_version_preflight(model_version=model_version)
     gate = promotion_fairness_gate(model_version=model_version)
     if not gate.passed:
         if not override_fairness_gate:
