@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from predictor.errors import FairnessGateError, ServiceError
 from predictor.models import ModelVersion, ModelVersionEvent
 from predictor.registry import selectors, services
+from predictor.registry.fairness_gate import promotion_fairness_gate
 from studentperf.admin import EvidenceAdmin
 
 
@@ -334,7 +335,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if action == "promote":
             context["review"] = selectors.promotion_review(current=current, target=target)
             try:
-                context["gate"] = services.promotion_fairness_gate(model_version=target)
+                context["gate"] = promotion_fairness_gate(model_version=target)
             except ServiceError as exc:
                 context["gate_error"] = exc.message
         return TemplateResponse(

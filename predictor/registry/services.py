@@ -26,7 +26,7 @@ from predictor.errors import (
 )
 from predictor.models import ModelArtifact, ModelVersion, ModelVersionEvent
 from predictor.registry import selectors, serving
-from predictor.registry.fairness_gate import GateResult, fairness_gate
+from predictor.registry.fairness_gate import GateResult, promotion_fairness_gate
 from predictor.registry.selectors import rollback_target
 
 logger = logging.getLogger(__name__)
@@ -259,35 +259,6 @@ def model_version_promote(
         )
     transaction.on_commit(serving.reset)
     return target
-
-
-def holdout_rows(*versions: ModelVersion | None) -> pd.DataFrame:
-    """The stored held-out rows (seven features and ``math_score``) of ``versions``, one
-    frame, each row once when two versions were held out on the same rows; empty for
-    versions registered before held-out rows were stored."""
-    columns = [*schema.FEATURE_NAMES, schema.TARGET]
-    frames, seen = [], set()
-    for version in versions:
-        if version is None:
-            continue
-        rows = ModelArtifact.objects.filter(pk=version.pk).values_list("holdout", flat=True)
-        frame = pd.DataFrame.from_records(rows.first() or [], columns=columns)
-        hashes = row_hashes(frame) if len(frame) else []
-        frames.append(frame[[h not in seen for h in hashes]] if len(frame) else frame)
-        seen.update(hashes)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-
-
-def promotion_fairness_gate(*, model_version: ModelVersion) -> GateResult:
-    """Run the fairness gate for promoting ``model_version`` over today's production version,
-    on both versions' stored held-out rows plus the replay of live predictions with a real
-    score (the gate leaves out any row either was fitted on)."""
-    current = selectors.production_version()
-    return fairness_gate(
-        candidate=model_version,
-        production=current,
-        rows=holdout_rows(model_version, current),
-    )
 
 
 def model_version_promote_reviewed(
