@@ -154,11 +154,11 @@ class ConditionalCalibration:
         combos = itertools.product(*(schema.FEATURES_BY_NAME[a].choices for a in attributes))
         for combo in combos:
             row = calibration._design(pd.DataFrame([combo], columns=list(attributes)))[0]
-            # ±100 points already spans the whole score scale (and stays valid JSON).
-            width = min(threshold(scores, design, row, level), float(schema.SCORE_MAX))
+            width = threshold(scores, design, row, level)
             if calibration._floored(combo):
                 width = max(width, marginal)
-            calibration.half_widths[_key(combo)] = width
+            # ±100 points already spans the whole score scale (and stays valid JSON).
+            calibration.half_widths[_key(combo)] = min(width, float(schema.SCORE_MAX))
         return calibration
 
     def _design(self, frame: pd.DataFrame) -> np.ndarray:
