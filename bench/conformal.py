@@ -1,12 +1,15 @@
-"""Per-group coverage of the 90% intervals over many resplits: marginal vs Mondrian.
+"""Per-group coverage of the 90% intervals over many resplits: marginal, Mondrian, conditional.
 
 For each seed the data is split as ``ml.train`` splits it (80/20, stratified), a ridge
 model (alpha 1, for speed; the search is not what is measured) is fitted and calibrated
 by ``ml.train.fit_calibrated`` exactly as training does, and every held-out row gets both
-intervals from the same out-of-fold residuals. Coverage is then counted within every
+intervals from the same out-of-fold residuals: marginal (one half-width), Mondrian (the
+max rule of ``ml.conformal``) and conditional (Gibbs, Cherian & Candès 2023,
+``ml.conditional``, which ``train_model`` serves). Coverage is then counted within every
 group of every categorical feature (the protected attributes gender, race_ethnicity and
-lunch, which Mondrian calibrates on, and test preparation and parental education, which
-it does not), and for rows flagged as unusual (``ml.unusual``) versus the rest.
+lunch, which both group methods calibrate on; test preparation, which the conditional
+method also calibrates on; parental education, which neither does), and for rows flagged
+as unusual (``ml.unusual``) versus the rest.
 
     .venv/bin/python bench/conformal.py [--data CSV] [--seeds 50] [--json out.json]
 
@@ -35,7 +38,7 @@ from ml.data import load_dataset  # noqa: E402
 from ml.fairness import DEFAULT_PROTECTED  # noqa: E402
 from ml.train import fit_calibrated, split  # noqa: E402
 
-METHODS = ("marginal", "mondrian")
+METHODS = ("marginal", "mondrian", "conditional")
 
 
 def one_split(frame, seed: int) -> dict:
@@ -47,7 +50,7 @@ def one_split(frame, seed: int) -> dict:
         train_part,
         features=list(schema.FEATURE_NAMES),
         protected_attributes=DEFAULT_PROTECTED,
-        interval_method="mondrian",
+        interval_method="conditional",
         seed=seed,
         n_jobs=1,
     )
@@ -56,6 +59,7 @@ def one_split(frame, seed: int) -> dict:
     half = {
         "marginal": np.full(len(test_part), model.interval_half_width),
         "mondrian": model.mondrian.half_width_rows(test_part),
+        "conditional": model.conditional.half_width_rows(test_part),
     }
     inside, width = {}, {}
     for method, h in half.items():
@@ -118,16 +122,17 @@ def summarise(results: list[dict]) -> dict:
 def print_table(summary: dict, seeds: int, data: str) -> None:
     print(f"{data}: {seeds} resplits, ridge (alpha 1), nominal coverage 0.90")
     print(
-        f"{'group':<52}{'rows':>6}  {'marginal mean±sd':>17} {'split1':>7}  "
-        f"{'mondrian mean±sd':>17} {'split1':>7}  {'width m/M':>11}"
+        f"{'group':<46}{'rows':>6}"
+        + "".join(f"  {m + ' mean±sd':>22} {'split1':>6}" for m in METHODS)
+        + f"  {'width ma/mo/co':>16}"
     )
     for key, row in summary["groups"].items():
-        a, b = row["marginal"], row["mondrian"]
-        print(
-            f"{key:<52}{row['rows_per_split']:>6.1f}  {a['mean']:>9.3f} ± {a['sd']:.3f} "
-            f"{a['first_split']:>7.3f}  {b['mean']:>9.3f} ± {b['sd']:.3f} {b['first_split']:>7.3f}"
-            f"  {a['width']:>5.1f}/{b['width']:<5.1f}"
+        cells = "".join(
+            f"  {row[m]['mean']:>14.3f} ± {row[m]['sd']:.3f} {row[m]['first_split']:>6.3f}"
+            for m in METHODS
         )
+        widths = "/".join(f"{row[m]['width']:.1f}" for m in METHODS)
+        print(f"{key:<46}{row['rows_per_split']:>6.1f}{cells}  {widths:>16}")
     for label, row in summary["unusual"].items():
         shown = "  ".join(f"{m} {row[m]:.3f}" if row[m] is not None else f"{m} -" for m in METHODS)
         print(f"{label} rows (pooled over splits): {row['rows']}  coverage {shown}")

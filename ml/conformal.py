@@ -39,7 +39,10 @@ MIN_GROUP_SIZE = 30
 
 MARGINAL = "marginal"
 MONDRIAN = "mondrian"
-METHODS = (MARGINAL, MONDRIAN)
+# Quantile regression on group indicators (ml.conditional), named here so that every
+# method's name is in one tuple.
+CONDITIONAL = "conditional"
+METHODS = (MARGINAL, MONDRIAN, CONDITIONAL)
 
 
 def conformal_quantile(abs_residuals: np.ndarray, level: float) -> float:

@@ -16,7 +16,8 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ml import explain, schema
-from ml.conformal import MARGINAL, MONDRIAN, MondrianCalibration
+from ml.conditional import ConditionalCalibration
+from ml.conformal import CONDITIONAL, MARGINAL, MONDRIAN, MondrianCalibration
 from ml.fastpath import FastPath, compile_fast_path
 from ml.features import feature_index, used_columns
 from ml.unusual import UnusualProfile
@@ -116,7 +117,9 @@ class FittedModel:
     carry all seven and the others are ignored. ``mondrian``: the per-group calibration
     (``ml.conformal.MondrianCalibration``); ``interval_method``: ``"marginal"`` (one
     half-width for everyone) or ``"mondrian"`` (per-row half-widths from ``mondrian``;
-    marginal when it is missing). ``unusual_profile``: ``ml.unusual.UnusualProfile``,
+    marginal when it is missing) or ``"conditional"`` (per-row half-widths from
+    ``conditional``, ``ml.conditional.ConditionalCalibration``; marginal when it is
+    missing). ``unusual_profile``: ``ml.unusual.UnusualProfile``,
     ``None`` for older models (nobody is flagged).
     """
 
@@ -133,6 +136,7 @@ class FittedModel:
     mondrian: MondrianCalibration | None = None
     interval_method: str = MARGINAL
     unusual_profile: UnusualProfile | None = None
+    conditional: ConditionalCalibration | None = None
 
     @property
     def used_features(self) -> tuple[str, ...]:
@@ -143,6 +147,15 @@ class FittedModel:
     def serves_mondrian(self) -> bool:
         """Whether intervals are group-conditional (a calibration exists and is chosen)."""
         return self.interval_method == MONDRIAN and self.mondrian is not None
+
+    @property
+    def served_calibration(self) -> MondrianCalibration | ConditionalCalibration | None:
+        """The per-group calibration the intervals come from, or ``None`` (marginal)."""
+        if self.serves_mondrian:
+            return self.mondrian
+        if self.interval_method == CONDITIONAL:
+            return self.conditional
+        return None
 
     @property
     def categories_seen(self) -> dict[str, list[str]] | None:
@@ -226,9 +239,10 @@ class FittedModel:
 
     def interval_half_widths(self, frame: pd.DataFrame) -> np.ndarray:
         """Per-row interval half-widths (points, before clipping), shape ``(n,)``: the
-        Mondrian ones when ``serves_mondrian``, else ``interval_half_width`` for all."""
-        if self.serves_mondrian:
-            return self.mondrian.half_width_rows(frame)
+        served calibration's (Mondrian or conditional) when there is one, else
+        ``interval_half_width`` for all."""
+        if (calibration := self.served_calibration) is not None:
+            return calibration.half_width_rows(frame)
         return np.full(len(frame), self.interval_half_width)
 
     def flag_unusual(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -307,8 +321,8 @@ class FittedModel:
             return self.predict(records_frame([features])).row(0)
         raw, baseline, contributions = self.fast_path.score(features)
         point = min(max(raw, schema.SCORE_MIN), schema.SCORE_MAX)
-        if self.serves_mondrian:
-            half_width = self.mondrian.half_width_one(features)
+        if (calibration := self.served_calibration) is not None:
+            half_width = calibration.half_width_one(features)
         else:
             half_width = self.interval_half_width
         flagged, reason = (

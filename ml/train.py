@@ -42,6 +42,7 @@ from sklearn.model_selection import (
 
 from ml import fairness, schema
 from ml.candidates import CANDIDATES, CANDIDATES_BY_NAME, Candidate
+from ml.conditional import ALSO_CONDITION_ON, ConditionalCalibration
 from ml.conformal import METHODS, MondrianCalibration
 from ml.conformal import conformal_quantile as conformal_quantile  # importable here, as before
 from ml.data import fingerprint, row_hashes
@@ -244,8 +245,9 @@ def fit_calibrated(
     n_jobs: int,
 ) -> FittedModel:
     """Fit ``candidate`` with ``params`` on ``features`` of the training rows, with its
-    interval calibration (marginal and Mondrian over the protected attributes among
-    ``features``, from 5-fold out-of-fold residuals) and its unusual-student profile.
+    interval calibration (marginal; Mondrian over the protected attributes among
+    ``features``; conditional, ``ml.conditional``, over those and test preparation; all
+    from 5-fold out-of-fold residuals) and its unusual-student profile.
 
     An attribute the model is not allowed to use is not used to calibrate either: a policy
     that drops gender also keeps gender out of the intervals."""
@@ -259,6 +261,10 @@ def fit_calibrated(
     residuals = np.abs(y.to_numpy() - oof)
     groups = [a for a in protected_attributes if a in features]
     mondrian = MondrianCalibration.fit(residuals, train_frame, groups, level=INTERVAL_LEVEL)
+    conditioned = groups + [a for a in ALSO_CONDITION_ON if a in features and a not in groups]
+    conditional = ConditionalCalibration.fit(
+        residuals, train_frame, conditioned, level=INTERVAL_LEVEL
+    )
     pipeline.fit(X, y)
     background = np.asarray(pipeline.named_steps["preprocess"].transform(X)).mean(axis=0)
     return FittedModel(
@@ -269,6 +275,7 @@ def fit_calibrated(
         background_mean=background,
         features=tuple(features),
         mondrian=mondrian,
+        conditional=conditional,
         interval_method=interval_method,
         unusual_profile=UnusualProfile.fit(train_frame, features=features),
     )
@@ -373,15 +380,18 @@ def train(
         "interval_coverage": float(inside.mean()),
         "interval_width": float((high - low).mean()),
     }
-    mondrian_half = model.mondrian.half_width_rows(X_test)
     interval_calibration = {
         "method": model.interval_method,
         "level": INTERVAL_LEVEL,
         "marginal_half_width": half_width,
         "mondrian": model.mondrian.as_dict(),
+        "conditional": model.conditional.as_dict(),
         "holdout": {
             "marginal": interval_metrics(y_test, test_pred, half_width),
-            "mondrian": interval_metrics(y_test, test_pred, mondrian_half),
+            "mondrian": interval_metrics(y_test, test_pred, model.mondrian.half_width_rows(X_test)),
+            "conditional": interval_metrics(
+                y_test, test_pred, model.conditional.half_width_rows(X_test)
+            ),
         },
     }
     say(

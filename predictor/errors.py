@@ -53,6 +53,24 @@ class PreflightError(ServiceError):
     code = "preflight_failed"
 
 
+class ReasonRequiredError(ServiceError):
+    """A promotion asked for without saying why (issue 15: promotion requires a reason)."""
+
+    code = "reason_required"
+
+
+class FairnessGateError(ServiceError):
+    """A promotion the fairness gate refused (``predictor.registry.fairness_gate``);
+    ``reasons`` says why, one sentence each. An override with a reason lets it through."""
+
+    status_code = 409
+    code = "fairness_gate_failed"
+
+    def __init__(self, message: str, reasons: list[str]):
+        super().__init__(message)
+        self.reasons = reasons
+
+
 class TooLargeError(ServiceError):
     """An upload over the limits in settings (``BATCH_MAX_BYTES``, ``BATCH_MAX_ROWS``)."""
 

@@ -34,10 +34,10 @@ class PredictionAdmin(EvidenceAdmin):
         "created_at",
         "channel",
         "status",
-        "predicted_math_score",
+        "predicted",
         "actual_math_score",
         "version",
-        "latency_ms",
+        "latency",
         "reference",
     )
     list_filter = ("status", "channel", ModelVersionFilter, "created_at")
@@ -46,6 +46,17 @@ class PredictionAdmin(EvidenceAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(version_number=F("model_version__version"))
+
+    # Rounded as the pages show them (one decimal point, whole milliseconds); the stored
+    # value is on the prediction's own page.
+    @admin.display(description="predicted math score", ordering="predicted_math_score")
+    def predicted(self, obj):
+        value = obj.predicted_math_score
+        return f"{value:.1f}" if value is not None else "—"
+
+    @admin.display(description="latency (ms)", ordering="latency_ms")
+    def latency(self, obj):
+        return f"{obj.latency_ms:.0f}" if obj.latency_ms is not None else "—"
 
     @admin.display(description="model", ordering="version_number")
     def version(self, obj):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -12,6 +13,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from predictor.errors import FairnessGateError
 from predictor.registry import selectors, services
 from predictor.registry.api_examples import MODEL_VERSION, MODEL_VERSION_DETAIL
 from predictor.registry.serializers import (
@@ -20,6 +22,7 @@ from predictor.registry.serializers import (
 )
 from studentperf.api.exceptions import not_found
 from studentperf.api.schema import (
+    bad_request,
     error_example,
     error_response,
     not_found_response,
@@ -71,6 +74,32 @@ class LifecycleInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class PromoteInputSerializer(serializers.Serializer):
+    """Why a version is promoted (required), and whether to override the fairness gate."""
+
+    reason = serializers.CharField(
+        max_length=1000,
+        help_text="why this version should serve, in a sentence; required, kept in the "
+        "audit trail with who and when",
+    )
+    override_fairness_gate = serializers.BooleanField(
+        default=False,
+        help_text="promote even though the fairness gate refuses; the gate's reasons are "
+        "kept in the audit trail beside your reason",
+    )
+
+
+class FairnessGateErrorSerializer(serializers.Serializer):
+    """409 when the fairness gate refuses: ``code`` is ``fairness_gate_failed``."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="each finding in words, e.g. a group's coverage below the floor",
+    )
+
+
 LIFECYCLE_ERRORS = {
     403: error_response(
         "signed in, but not as staff",
@@ -96,26 +125,74 @@ class ModelVersionPromote(APIView):
     permission_classes = [IsAdminUser]
 
     @extend_schema(
-        request=LifecycleInputSerializer,
+        request=PromoteInputSerializer,
         responses={
             200: ModelVersionSerializer,
+            400: bad_request(
+                "no reason given, or a field is invalid",
+                OpenApiExample(
+                    "No reason",
+                    value={"reason": ["Give a reason for the promotion (the audit keeps it)."]},
+                    response_only=True,
+                ),
+            ),
             404: not_found_response("model version", 7, owned=False),
-            **LIFECYCLE_ERRORS,
+            403: LIFECYCLE_ERRORS[403],
+            409: OpenApiResponse(
+                FairnessGateErrorSerializer,
+                description="the change cannot be made, and why: already in production, "
+                "pre-flight failed, or the fairness gate refused (`reasons` lists its "
+                "findings; send `override_fairness_gate: true` with a reason to go ahead)",
+                examples=[
+                    OpenApiExample(
+                        "Fairness gate refused",
+                        value={
+                            "detail": "the fairness gate refused v4; send "
+                            "override_fairness_gate with a reason to promote it anyway",
+                            "code": "fairness_gate_failed",
+                            "reasons": [
+                                "lunch free/reduced: 90% interval coverage 0.78 under v4, "
+                                "below the floor of 0.83 (production: 0.90)"
+                            ],
+                        },
+                        response_only=True,
+                    ),
+                    *LIFECYCLE_ERRORS[409].examples,
+                ],
+            ),
         },
-        examples=[OpenApiExample("Promoted", value=MODEL_VERSION, response_only=True)],
+        examples=[
+            *request_examples(
+                "Promote with a reason",
+                {"reason": "v4 is as accurate on this term's real scores and fairer by lunch"},
+            ),
+            *request_examples(
+                "Override the fairness gate",
+                {
+                    "reason": "group A's coverage dips on 17 rows only; reviewed with the "
+                    "data lead, 2026-12-02",
+                    "override_fairness_gate": True,
+                },
+            ),
+            OpenApiExample("Promoted", value=MODEL_VERSION, response_only=True),
+        ],
         summary="Promote a model version to production",
+        description="Runs the pre-flight and the fairness gate (per protected group, the "
+        "candidate against production on rows neither was fitted on). A reason is required.",
     )
     def post(self, request, version: int):
-        serializer = LifecycleInputSerializer(data=request.data)
+        serializer = PromoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         model_version = selectors.model_version_get(version=version)
         if model_version is None:
             raise not_found("model version", version)
-        promoted = services.model_version_promote(
-            model_version=model_version,
-            actor=request.user,
-            reason=serializer.validated_data["reason"],
-        )
+        try:
+            promoted, _ = services.model_version_promote_reviewed(
+                model_version=model_version, actor=request.user, **serializer.validated_data
+            )
+        except FairnessGateError as exc:
+            body = {"detail": exc.message, "code": exc.code, "reasons": exc.reasons}
+            return Response(body, status=exc.status_code)
         return Response(ModelVersionSerializer(promoted).data)
 
 

@@ -159,7 +159,8 @@ def fairness_tables(report: dict) -> list[dict]:
 def interval_groups_text(calibration: dict) -> str:
     """The attributes whose groups the served intervals are calibrated on, as labels
     ("gender, race/ethnicity group, lunch"); "" for marginal intervals."""
-    if (calibration or {}).get("method") != "mondrian":
+    method = (calibration or {}).get("method")
+    if method not in ("mondrian", "conditional"):
         return ""
-    names = (calibration.get("mondrian") or {}).get("groups", {})
+    names = (calibration.get(method) or {}).get("groups", {})
     return ", ".join(schema.FEATURES_BY_NAME[n].label.lower() for n in names)

@@ -210,3 +210,123 @@ def _scored(*, since: datetime | None, until: datetime | None) -> QuerySet[Predi
 def live_metrics() -> dict[int, dict]:
     """All-time live accuracy and traffic per version, keyed by ModelVersion id."""
     return live_accuracy_by_version()
+
+
+@dataclass
+class PromotionReview:
+    """What the promotion confirmation page compares (issue 15, item 10).
+
+    ``rows``: ``[{"label", "current", "target", "worse", "greyed"}]`` with values as text
+    (rounded) and ``worse`` true when the target is worse on that figure; ``alerts``:
+    ``{"current": [text], "target": [text]}``; ``warnings``: sentences for the top of
+    the page (the target is worse on a figure shown; the held-out rows differ)."""
+
+    rows: list[dict]
+    alerts: dict[str, list[str]]
+    warnings: list[str]
+
+
+def _version_alerts(model_version: ModelVersion | None, live: dict) -> list[str]:
+    """Alerts that concern one version now: its live accuracy or coverage past the alert
+    lines, automatic rollbacks away from it, and the latest scheduled report's alerts that
+    name it."""
+    from predictor.models import MonitoringReport
+    from predictor.registry.fairness_gate import COVERAGE_FLOOR
+
+    if model_version is None:
+        return []
+    found = []
+    enough = live.get("n", 0) >= drift.MIN_OUTCOMES
+    if drift.accuracy_alert(live, (model_version.metrics or {}).get("test_mae")):
+        found.append(
+            f"live MAE {live['mae']:.1f} points is over {drift.ACCURACY_ALERT_RATIO}× the "
+            f"held-out MAE ({live['n']} real scores)"
+        )
+    if enough and live.get("coverage") is not None and live["coverage"] < COVERAGE_FLOOR:
+        found.append(
+            f"the 90% range held for only {live['coverage']:.0%} of {live['n']} real scores"
+        )
+    failures = ModelVersionEvent.objects.filter(
+        action=ModelVersionEvent.Action.ROLLBACK,
+        previous_production=model_version,
+        reason__startswith="automatic rollback",
+    ).count()
+    if failures:
+        found.append(f"rolled back automatically {failures}× because it could not serve")
+    latest = MonitoringReport.objects.exclude(alerts=[]).order_by("-created_at").first()
+    tag = f"v{model_version.version}"
+    for text in latest.alerts if latest else []:
+        if any(word.strip(":,.()") == tag for word in str(text).split()):
+            found.append(f"scheduled report ({latest.window}): {text}")
+    return found
+
+
+# The confirmation page's figures: (label, "held" (stored metrics) or "live", key, format,
+# higher is better: True / False, or None for a count that is never "worse").
+REVIEW_FIGURES = (
+    ("Held-out MAE (points)", "held", "test_mae", "{:.2f}", False),
+    ("Held-out R²", "held", "test_r2", "{:.3f}", True),
+    ("Held-out 90% range coverage", "held", "interval_coverage", "{:.1%}", True),
+    ("Real scores recorded (live)", "live", "n", "{:,}", None),
+    ("Live MAE (points)", "live", "mae", "{:.2f}", False),
+    ("Live 90% range coverage", "live", "coverage", "{:.1%}", True),
+)
+
+
+def promotion_review(*, current: ModelVersion | None, target: ModelVersion) -> PromotionReview:
+    """Held-out and live figures of both versions, their alerts, and warnings (see
+    ``PromotionReview``). Live figures from fewer than ``drift.MIN_OUTCOMES`` real scores
+    are shown greyed and never count as worse. Reads only; no model is run."""
+    live = live_metrics()
+    figures = {
+        "target": {"held": target.metrics or {}, "live": {"n": 0, **live.get(target.pk, {})}},
+        "current": {
+            "held": (current.metrics or {}) if current else {},
+            "live": {"n": 0, **live.get(current.pk, {})} if current else {},
+        },
+    }
+    few = (
+        current is None
+        or min(figures["target"]["live"]["n"], figures["current"]["live"]["n"]) < drift.MIN_OUTCOMES
+    )
+    rows = []
+    for label, source, key, fmt, higher_is_better in REVIEW_FIGURES:
+        now, after = (figures[side][source].get(key) for side in ("current", "target"))
+        greyed = source == "live" and key != "n" and few
+        worse = (
+            None not in (now, after, higher_is_better)
+            and not greyed
+            and ((after < now) if higher_is_better else (after > now))
+        )
+        rows.append(
+            {
+                "label": label,
+                "current": fmt.format(now) if now is not None else "—",
+                "target": fmt.format(after) if after is not None else "—",
+                "worse": worse,
+                "greyed": greyed,
+            }
+        )
+    warnings = []
+    worse = [r["label"] for r in rows if r["worse"]]
+    if worse:
+        warnings.append(
+            f"v{target.version} is worse than v{current.version} on: "
+            + ", ".join(label[0].lower() + label[1:] for label in worse)
+        )
+    if current is not None and (
+        current.data_fingerprint != target.data_fingerprint or current.seed != target.seed
+    ):
+        warnings.append(
+            f"v{target.version} was scored on other held-out rows than v{current.version} "
+            "(other training data or another split), so their held-out figures are not a "
+            "like-for-like comparison; the fairness gate below scores both on the same rows"
+        )
+    return PromotionReview(
+        rows=rows,
+        alerts={
+            "current": _version_alerts(current, figures["current"]["live"]),
+            "target": _version_alerts(target, figures["target"]["live"]),
+        },
+        warnings=warnings,
+    )

@@ -56,6 +56,7 @@ class HoldoutByMethodSerializer(serializers.Serializer):
 
     marginal = HoldoutIntervalSerializer()
     mondrian = HoldoutIntervalSerializer()
+    conditional = HoldoutIntervalSerializer(required=False, help_text="absent for older versions")
 
 
 class MondrianGroupSerializer(serializers.Serializer):
@@ -81,16 +82,58 @@ class MondrianCalibrationSerializer(serializers.Serializer):
     )
 
 
+class ConditionalGroupSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    count = serializers.IntegerField(help_text="calibration rows in the group")
+    pooled = serializers.BooleanField(
+        help_text="true: too few rows for an indicator of its own; pooled with the "
+        "attribute's largest group"
+    )
+    floored = serializers.BooleanField(
+        help_text="true: too few rows to be narrower than the marginal interval "
+        "(reliable_group_size)"
+    )
+
+
+class ConditionalCalibrationSerializer(serializers.Serializer):
+    """Group-conditional intervals by quantile regression of the conformity score on group
+    indicators (Gibbs, Cherian & Candès 2023; ``ml.conditional``)."""
+
+    method = serializers.CharField()
+    level = serializers.FloatField()
+    marginal_half_width = serializers.FloatField(help_text="points")
+    min_group_size = serializers.IntegerField(
+        help_text="fewest calibration rows a group needs for an indicator of its own"
+    )
+    reliable_group_size = serializers.IntegerField(
+        help_text="fewest calibration rows a group needs before its ranges may be narrower "
+        "than the marginal one"
+    )
+    attributes = serializers.ListField(
+        child=serializers.CharField(), help_text="features whose groups the 90% holds in"
+    )
+    groups = serializers.DictField(
+        child=ConditionalGroupSerializer(many=True), help_text="{attribute: [group, ...]}"
+    )
+    half_widths = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text='points per combination of groups, keyed "female|group C|standard|none" '
+        "(attributes in the order of `attributes`)",
+    )
+
+
 class IntervalCalibrationSerializer(serializers.Serializer):
     """How the 90% interval is calibrated (split-conformal on out-of-fold residuals)."""
 
     method = serializers.CharField(
-        help_text="served intervals: mondrian (per group: the largest of the student's groups' "
-        "half-widths) or marginal (one half-width for all); older versions: a description"
+        help_text="served intervals: conditional (quantile regression on group indicators: "
+        "90% within every group at once), mondrian (per group: the largest of the student's "
+        "groups' half-widths) or marginal (one half-width for all); older versions: a description"
     )
     level = serializers.FloatField(help_text="nominal coverage")
     half_width = serializers.FloatField(help_text="marginal half-width, points")
     mondrian = MondrianCalibrationSerializer(required=False)
+    conditional = ConditionalCalibrationSerializer(required=False)
     holdout = HoldoutByMethodSerializer(required=False)
 
 

@@ -16,14 +16,17 @@ from ml import artifact, schema, synth
 from ml.data import row_hashes
 from ml.train import TrainingResult, regression_metrics
 from predictor.errors import (
+    FairnessGateError,
     LifecycleError,
     ModelUnavailableError,
     NoModelError,
     PreflightError,
+    ReasonRequiredError,
     ServiceError,
 )
 from predictor.models import ModelArtifact, ModelVersion, ModelVersionEvent
 from predictor.registry import selectors, serving
+from predictor.registry.fairness_gate import GateResult, promotion_fairness_gate
 from predictor.registry.selectors import rollback_target
 
 logger = logging.getLogger(__name__)
@@ -256,6 +259,49 @@ def model_version_promote(
         )
     transaction.on_commit(serving.reset)
     return target
+
+
+def model_version_promote_reviewed(
+    *,
+    model_version: ModelVersion,
+    actor=None,
+    reason: str,
+    override_fairness_gate: bool = False,
+) -> tuple[ModelVersion, GateResult]:
+    """A person's promotion (admin confirmation page, ``POST …/promote/``): a reason is
+    required, the fairness gate runs, and a refusal stands unless ``override_fairness_gate``
+    is set. Then ``model_version_promote`` (pre-flight, then the switch). Returns
+    ``(version now in production, gate)``.
+
+    The audit event keeps the reason as given; an override adds what the gate refused, so
+    the trail shows who overrode which finding and why. Raises ``ReasonRequiredError``
+    (400) for a blank reason, ``LifecycleError`` when the version is already in
+    production, ``FairnessGateError`` (409, with ``reasons``) when the gate refuses and
+    there is no override, and what ``model_version_promote`` raises.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequiredError(
+            "reason: say why this version should serve, in a sentence; it is kept in the "
+            "audit trail"
+        )
+    if model_version.status == ModelVersion.Status.PRODUCTION:
+        raise LifecycleError(f"v{model_version.version} is already in production")
+    # Pre-flight first: a version that cannot serve is refused as such (409
+    # preflight_failed), before the gate tries to score with it.
+    model_version_preflight(model_version=model_version)
+    gate = promotion_fairness_gate(model_version=model_version)
+    if not gate.passed:
+        if not override_fairness_gate:
+            raise FairnessGateError(
+                f"the fairness gate refused v{model_version.version}: "
+                + "; ".join(gate.reasons)
+                + ". To promote it anyway, override the gate and say why.",
+                gate.reasons,
+            )
+        reason = f"{reason}\n\nFairness gate overridden; it refused: " + "; ".join(gate.reasons)
+    promoted = model_version_promote(model_version=model_version, actor=actor, reason=reason)
+    return promoted, gate
 
 
 def model_version_rollback(*, actor=None, actor_label: str = "", reason: str = "") -> ModelVersion:

@@ -1,4 +1,5 @@
-"""A staff member promotes a candidate version from the admin, then rolls it back."""
+"""A staff member promotes a candidate version from the admin (a reason is required),
+then rolls it back; and promotes from the version's own page."""
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -45,7 +46,7 @@ def run_action(page, version: ModelVersion, action: str) -> None:
 
 def confirm_with(page, reason: str, verb: str) -> None:
     """On the confirmation page: write why and confirm."""
-    page.get_by_label("Reason").fill(reason)
+    page.get_by_label("Reason", exact=False).fill(reason)
     page.get_by_role("button", name=f"Confirm: {verb}").click()
 
 
@@ -67,11 +68,26 @@ def test_staff_promotes_a_candidate_and_rolls_it_back(journey, staff, served_mod
         f"archiving v{served_model.version}"
     )
     expect(page.get_by_role("columnheader", name=f"After: v{candidate.version}")).to_be_visible()
-    expect(page.get_by_label("Reason")).to_have_accessible_description(
+    expect(page.get_by_label("Reason (required)")).to_have_accessible_description(
         "Why, in a sentence; kept in the audit trail with your name and the time."
     )
+    expect(page.get_by_role("heading", name="Fairness gate: passed")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Live MAE (points)")).to_be_visible()
     journey.check("promote-confirmation")
-    confirm_with(page, "Forest beats ridge on the spring intake", "promote")
+
+    # Without a reason the promotion is refused, and the page says why at the field.
+    page.get_by_role("button", name="Confirm: promote").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Promote: are you sure?")
+    expect(page.locator(".reason-field .field-error")).to_have_text(
+        "Error: Enter a reason: a promotion is refused without one."
+    )
+    candidate.refresh_from_db()
+    assert candidate.status == ModelVersion.Status.CANDIDATE
+    assert not ModelVersionEvent.objects.filter(model_version=candidate, action="promote")
+    journey.check("promote-refused-without-reason")
+
+    page.get_by_label("Reason (required)").fill("Forest beats ridge on the spring intake")
+    page.get_by_role("button", name="Confirm: promote").click()
 
     expect(page).to_have_url(journey.url("/admin/predictor/modelversion/"))
     expect(page.locator(".messagelist .success")).to_have_text(
@@ -113,3 +129,24 @@ def test_staff_promotes_a_candidate_and_rolls_it_back(journey, staff, served_mod
     rollback = ModelVersionEvent.objects.get(action="rollback")
     assert rollback.model_version == served_model and rollback.actor == staff
     assert rollback.reason == "Parents' evening: keep what the teachers saw"
+
+
+def test_staff_promotes_from_the_version_page(journey, staff, served_model, candidate):
+    """The version's page has a Promote button: it leads to the same confirmation, and a
+    reason promotes the version; the page then offers Roll back."""
+    page = journey.page
+    journey.open("/")
+    log_in(page, "lee", "lee-secret-1")
+    journey.open(f"/admin/predictor/modelversion/{candidate.pk}/change/")
+    page.get_by_role("link", name="Promote", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Promote: are you sure?")
+    page.get_by_label("Reason (required)").fill("Spring data")
+    page.get_by_role("button", name="Confirm: promote").click()
+    expect(page).to_have_url(journey.url(f"/admin/predictor/modelversion/{candidate.pk}/change/"))
+    expect(page.locator(".messagelist .success")).to_contain_text(
+        f"Production is now v{candidate.version}"
+    )
+    expect(page.get_by_role("link", name="Roll back", exact=True)).to_be_visible()
+    journey.check("version-page-after-button-promote")
+    candidate.refresh_from_db()
+    assert candidate.status == ModelVersion.Status.PRODUCTION

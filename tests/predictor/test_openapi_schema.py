@@ -78,18 +78,16 @@ def test_every_error_answer_has_a_schema_and_an_example(openapi):
 
 
 def test_every_answer_and_every_request_body_has_an_example(openapi):
-    """The 2xx answers and each request media type carry worked examples (the promote
-    request body, owned by the promotion work, is left out)."""
+    """The 2xx answers and each request media type carry worked examples."""
     for name, operation in operations(openapi):
         contents = [
             (status, body)
             for status, response in operation["responses"].items()
             for body in response.get("content", {}).values()
         ]
-        if name != "POST /api/v1/models/{version}/promote/":
-            contents += [
-                ("request", b) for b in operation.get("requestBody", {}).get("content", {}).values()
-            ]
+        contents += [
+            ("request", b) for b in operation.get("requestBody", {}).get("content", {}).values()
+        ]
         for where, body in contents:
             assert body.get("examples"), f"{name} {where} has no example"
 

@@ -150,21 +150,18 @@ def test_a_database_busy_past_the_timeout_is_a_503_with_retry_after(
     assert Prediction.objects.count() == 0
 
 
-def test_the_interval_is_as_wide_as_the_widest_of_the_students_groups(client, production_model):
-    """Served intervals are group-conditional: the half-width is the largest of the
-    stored per-group half-widths of the student's gender, race/ethnicity group and lunch,
-    so a student in a group the model errs more on gets a wider range."""
+def test_the_interval_is_the_stored_half_width_of_the_students_groups(client, production_model):
+    """Served intervals are group-conditional (ml.conditional): the half-width is the one
+    stored for the student's combination of gender, race/ethnicity group, lunch and test
+    preparation, so a student in groups the model errs more on gets a wider range."""
     calibration = production_model.interval_calibration
-    assert calibration["method"] == "mondrian"
-    widths = {
-        (attribute, row["group"]): row["half_width"]
-        for attribute, rows in calibration["mondrian"]["groups"].items()
-        for row in rows
-    }
+    assert calibration["method"] == "conditional"
+    attributes = calibration["conditional"]["attributes"]
+    widths = calibration["conditional"]["half_widths"]
     for lunch in ("standard", "free/reduced"):
         student = {**STUDENT, "lunch": lunch, "reading_score": 60, "writing_score": 60}
         body = client.post(URL, student, format="json").json()
-        expected = max(widths[(a, student[a])] for a in ("gender", "race_ethnicity", "lunch"))
+        expected = widths["|".join(student[a] for a in attributes)]
         assert body["interval"]["high"] - body["interval"]["low"] == pytest.approx(2 * expected)
     assert len(set(widths.values())) > 1  # the groups really differ
 

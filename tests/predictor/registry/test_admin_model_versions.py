@@ -62,7 +62,7 @@ def test_confirming_promotes_and_audits_who_and_why(admin_client, admin_user, ca
 
 def test_roll_back_confirms_then_restores_the_previous_version(admin_client, candidate):
     """After promoting v2, rolling it back asks first, then puts v1 back, audited."""
-    admin_client.post(CHANGELIST, action("promote", candidate, confirm="yes"))
+    admin_client.post(CHANGELIST, action("promote", candidate, confirm="yes", reason="newer"))
     page = admin_client.post(CHANGELIST, action("roll_back", candidate)).content.decode()
     assert "from <strong>v2</strong>" in page and "to <strong>v1</strong>" in page
     assert ModelVersion.objects.get(version=2).status == "production"

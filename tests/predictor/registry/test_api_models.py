@@ -127,7 +127,7 @@ def test_a_version_gives_its_features_and_fairness_report(client, production_mod
     assert body["features"] == list(schema.FEATURE_NAMES)
     fairness = body["fairness"]
     assert fairness["protected_attributes"] == ["gender", "race_ethnicity", "lunch"]
-    assert fairness["interval_method"] == "mondrian"
+    assert fairness["interval_method"] == "conditional"
     assert "over-predicts" in fairness["sign_convention"]
     for attribute in fairness["protected_attributes"]:
         rows = fairness["model"]["groups"][attribute]
@@ -138,8 +138,9 @@ def test_a_version_gives_its_features_and_fairness_report(client, production_mod
     assert set(fairness["without"]) == {"gender", "race_ethnicity", "lunch"}
     assert "gender" not in fairness["without"]["gender"]["features"]
     assert isinstance(fairness["sentences"], list)
-    assert body["interval_calibration"]["method"] == "mondrian"
-    assert body["interval_calibration"]["holdout"]["mondrian"]["interval_coverage"] > 0
+    assert body["interval_calibration"]["method"] == "conditional"
+    assert body["interval_calibration"]["holdout"]["conditional"]["interval_coverage"] > 0
+    assert body["interval_calibration"]["conditional"]["half_widths"]
 
 
 def test_a_version_from_before_the_report_reads_as_all_features_and_no_report(

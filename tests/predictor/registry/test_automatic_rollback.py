@@ -67,7 +67,7 @@ def test_a_version_that_does_not_reproduce_its_metrics_cannot_be_promoted(second
     """A stored RMSE the artifact does not reproduce is refused too."""
     metrics = {**second.metrics, "test_rmse": second.metrics["test_rmse"] + 1}
     ModelVersion.objects.filter(pk=second.pk).update(metrics=metrics)
-    response = staff.post(f"/api/v1/models/{second.version}/promote/", {})
+    response = staff.post(f"/api/v1/models/{second.version}/promote/", {"reason": "try"})
     assert response.status_code == 409
     assert (
         "not the" in response.json()["detail"]

@@ -94,3 +94,23 @@ def test_live_predictions_with_a_real_score_are_replayed(production_model, train
     candidate = register(copy.copy(trained))
     gate = fairness_gate(candidate=candidate, production=production_model)
     assert gate.rows == 40
+
+
+def test_a_group_both_versions_cover_below_the_floor_is_reported_not_held_against_it(
+    production_model, trained, unseen
+):
+    """Production and candidate with the same ±2-point ranges: every group is below the
+    floor under both, which the gate says without refusing the candidate for it."""
+    from predictor.models import ModelVersion
+
+    result = copy.copy(trained)
+    result.model = copy.deepcopy(trained.model)
+    result.model.interval_method = "marginal"
+    result.model.interval_half_width = 2.0
+    first = register(result)
+    second = register(copy.copy(result))
+    ModelVersion.objects.filter(pk=production_model.pk).update(status="archived")
+    ModelVersion.objects.filter(pk=first.pk).update(status="production")
+    gate = fairness_gate(candidate=second, production=first, rows=unseen)
+    assert gate.passed, gate.reasons
+    assert any("as under production" in r and "not judged" in r for r in gate.reasons)

@@ -84,8 +84,8 @@ def test_promote_then_rollback_restores_the_previous_version(
 def test_rollbacks_walk_back_through_the_promotions(staff_api, candidate, trained):
     """v1 → v2 → v3, then rollback, rollback: v2, then v1, then 409 (nothing before v1)."""
     model_version_register(result=trained, promote=False)
-    assert staff_api.post(promote_url(2), format="json").status_code == 200
-    assert staff_api.post(promote_url(3), format="json").status_code == 200
+    assert staff_api.post(promote_url(2), {"reason": "a"}, format="json").status_code == 200
+    assert staff_api.post(promote_url(3), {"reason": "b"}, format="json").status_code == 200
     assert staff_api.post(ROLLBACK, format="json").json()["version"] == 2
     assert staff_api.post(ROLLBACK, format="json").json()["version"] == 1
     response = staff_api.post(ROLLBACK, format="json")
@@ -101,7 +101,7 @@ def test_rollbacks_walk_back_through_the_promotions(staff_api, candidate, traine
 
 def test_promoting_the_production_version_again_is_a_409(staff_api, production_model):
     """Promoting v1 while v1 serves changes nothing and says so."""
-    response = staff_api.post(promote_url(1), format="json")
+    response = staff_api.post(promote_url(1), {"reason": "again"}, format="json")
     assert response.status_code == 409
     assert response.json()["detail"] == "v1 is already in production"
     assert ModelVersionEvent.objects.filter(action="promote").count() == 1
@@ -109,7 +109,7 @@ def test_promoting_the_production_version_again_is_a_409(staff_api, production_m
 
 def test_promoting_an_unknown_version_is_a_404(staff_api, production_model):
     """There is no v9."""
-    assert staff_api.post(promote_url(9), format="json").status_code == 404
+    assert staff_api.post(promote_url(9), {"reason": "x"}, format="json").status_code == 404
     assert production_versions() == [1]
 
 
@@ -133,3 +133,18 @@ def test_the_database_refuses_a_second_production_version(candidate):
     with pytest.raises(IntegrityError), transaction.atomic():
         candidate.save(update_fields=["status"])
     assert production_versions() == [1]
+
+
+def test_the_schema_documents_the_reason_and_the_fairness_gate_override(client, db):
+    """The promote request requires `reason` and offers `override_fairness_gate`; its 409
+    answer lists the gate's `reasons`."""
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    request = components["PromoteInputRequest"]
+    assert request["required"] == ["reason"]
+    assert request["properties"]["override_fairness_gate"]["type"] == "boolean"
+    post = schema["paths"]["/api/v1/models/{version}/promote/"]["post"]
+    conflict = post["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+    gate_error = components[conflict.rsplit("/", 1)[1]]
+    assert gate_error["properties"]["reasons"]["type"] == "array"
+    assert "400" in post["responses"]

@@ -132,8 +132,11 @@ def test_exclude_features_trains_without_them_and_stores_the_policy_and_report(d
         "reading_score",
         "writing_score",
     ]
-    assert version.interval_calibration["method"] == "mondrian"
-    assert list(version.interval_calibration["mondrian"]["groups"]) == ["lunch"]
+    assert version.interval_calibration["method"] == "conditional"
+    assert version.interval_calibration["conditional"]["attributes"] == [
+        "lunch",
+        "test_preparation_course",
+    ]
     assert version.fairness["features"] == version.features
     assert list(version.fairness["without"]) == ["lunch"]
     assert {r["group"] for r in version.fairness["model"]["groups"]["gender"]} == {
