@@ -174,15 +174,51 @@ def _count(counts: dict, key: str) -> None:
     counts[key] = counts.get(key, 0) + 1
 
 
+# How deep each part of the figures nests before its numbers (``merge`` walks no further).
+_DEPTH = {
+    "attempts": 2,
+    "rejections": 1,
+    "latency": 1,
+    "scores": 1,
+    "categories": 2,
+    "numeric": 2,
+    "accuracy": 1,
+    "groups": 3,
+}
+
+
 def merge(into: dict, figures: Mapping) -> dict:
     """Add ``figures`` into ``into`` (nested dicts of numbers, summed leaf by leaf);
-    returns ``into``."""
+    returns ``into``. The dashboard merges about two roll-ups per hour of its window, so
+    this knows each part's depth rather than testing every value's type."""
+    for key, value in figures.items():
+        depth = _DEPTH.get(key)
+        if depth is None:  # a part this code does not know: walk it generically
+            _merge_any(into.setdefault(key, {}), value)
+        else:
+            _merge_at(into.setdefault(key, {}), value, depth)
+    return into
+
+
+def _merge_at(into: dict, figures: Mapping, depth: int) -> None:
+    if depth == 1:
+        get = into.get
+        for key, value in figures.items():
+            into[key] = get(key, 0) + value
+        return
+    for key, value in figures.items():
+        inner = into.get(key)
+        if inner is None:
+            inner = into[key] = {}
+        _merge_at(inner, value, depth - 1)
+
+
+def _merge_any(into: dict, figures: Mapping) -> None:
     for key, value in figures.items():
         if isinstance(value, Mapping):
-            merge(into.setdefault(key, {}), value)
+            _merge_any(into.setdefault(key, {}), value)
         else:
             into[key] = into.get(key, 0) + value
-    return into
 
 
 def attempts_total(figures: Mapping) -> int:
