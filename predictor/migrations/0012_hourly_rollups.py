@@ -11,7 +11,13 @@ class Migration(migrations.Migration):
         ('predictor', '0011_batch_jobs'),
     ]
 
+    # The dashboard reads the roll-ups: the covering indexes it read before, which every
+    # stored prediction paid for, go.
     operations = [
+        migrations.RemoveIndex(model_name="prediction", name="prediction_categories_idx"),
+        migrations.RemoveIndex(model_name="prediction", name="prediction_reading_idx"),
+        migrations.RemoveIndex(model_name="prediction", name="prediction_writing_idx"),
+        migrations.RemoveIndex(model_name="prediction", name="prediction_latency_idx"),
         migrations.CreateModel(
             name='HourlyRollup',
             fields=[
