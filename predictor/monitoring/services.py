@@ -90,7 +90,8 @@ def _compute_run(run: list[datetime]) -> None:
         HourlyRollup.objects.bulk_update(
             changed, ["figures", "attempts", "computed_at", "computed_generation"]
         )
-        HourlyRollup.objects.bulk_create(created)
+        # A second scheduler computing the same new hour at once writes the same figures.
+        HourlyRollup.objects.bulk_create(created, ignore_conflicts=True)
 
 
 def rollups_due(*, now: datetime | None = None) -> list[datetime]:
