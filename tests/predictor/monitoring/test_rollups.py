@@ -270,3 +270,13 @@ def test_rollups_equal_the_row_figures_on_postgresql(postgres_url):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout and "skipped" not in done.stdout.splitlines()[-1]
+
+
+def test_one_pass_of_the_scheduler_rolls_up_the_closed_hours(db, production_model):
+    """run_schedule --once (what compose's scheduler and make run loop on) leaves no hour
+    due: the roll-up job is part of the periodic work."""
+    traffic_simulate(rows=100, days=1, model_version=production_model, seed=7)
+    HourlyRollup.objects.all().delete()
+    assert services.rollups_due() != []
+    call_command("run_schedule", "--once", stdout=StringIO(), stderr=StringIO())
+    assert services.rollups_due() == []
