@@ -43,6 +43,12 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument(
+        "--reuse",
+        metavar="DATABASE_URL",
+        help="time a database kept by an earlier run (--keep) instead of writing one; its "
+        "roll-ups are rebuilt from scratch first (timed)",
+    )
+    parser.add_argument(
         "--postgres-server",
         default="postgres://postgres@127.0.0.1:5432",
         help="server on which --database postgres creates (and drops) its database",
@@ -51,7 +57,10 @@ def main(argv=None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="studentperf-bench-"))
     pg_name = None
-    if args.database == "postgres":
+    if args.reuse:
+        args.keep = True
+        os.environ["DATABASE_URL"] = args.reuse
+    elif args.database == "postgres":
         import psycopg
 
         pg_name = f"bench_dashboard_{uuid.uuid4().hex[:10]}"
@@ -70,59 +79,27 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from django.utils import timezone
 
-    from predictor.models import ModelVersion
     from predictor.monitoring import rollups, services, windows
-    from predictor.predictions.simulation import traffic_simulate
-    from predictor.registry.services import model_version_promote
 
     setup_test_environment()
     try:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"database: {os.environ['DATABASE_URL']}")
-        for seed, extra in ((1, []), (2, ["--no-promote"])):
-            call_command(
-                "train_model",
-                "--quick",
-                "--seed",
-                str(seed),
-                "--jobs",
-                "1",
-                *extra,
-                stdout=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process
-            )
-        v1, v2 = ModelVersion.objects.order_by("version")
-        now = timezone.now()
-        totals: dict[str, int] = {}
-        # One day per call (a call holds its rows in memory until its bulk insert): days
-        # 30…11 ago by v1, 10…1 by v2, the last 4 from the drifted population.
-        for day in range(30):
-            if day == 20:
-                model_version_promote(
-                    model_version=v2, actor_label="bench", reason="bench: v2 takes over"
-                )
-            counts = traffic_simulate(
-                rows=args.rows * (day + 1) // 30 - args.rows * day // 30,
-                days=1,
-                end=now - timedelta(days=29 - day),
-                drift=day >= 26,
-                drift_days=1,
-                model_version=v1 if day < 20 else v2,
-                seed=day,
-            )
-            for key, value in counts.items():
-                totals[key] = totals.get(key, 0) + value
-        print(
-            f"setup: {args.rows} predictions ({totals['ok']} scored, {totals['outcomes']} "
-            f"with a real score, {totals['drifted']} drifted) in "
-            f"{time.perf_counter() - started:.0f} s"
-        )
+        if args.reuse:
+            from predictor.models import HourlyRollup
+
+            call_command("migrate", verbosity=0)
+            HourlyRollup.objects.all().delete()
+            print(f"database: {args.reuse} (reused)")
+        else:
+            call_command("migrate", verbosity=0)
+            print(f"database: {os.environ['DATABASE_URL']}")
+            _write_history(args.rows, started)
         started = time.perf_counter()
         hours = services.rollups_refresh()
         print(f"roll-ups: {hours} hours rolled up in {time.perf_counter() - started:.1f} s")
 
+        User.objects.filter(username="bench").delete()  # a reused database has one
         staff = User.objects.create_user("bench", password="bench-only-pw", is_staff=True)
         client = Client()
         client.force_login(staff)
@@ -169,6 +146,55 @@ def main(argv=None) -> int:
                 connections.close_all()
                 with psycopg.connect(f"{args.postgres_server}/postgres", autocommit=True) as admin:
                     admin.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+
+
+def _write_history(rows: int, started: float) -> None:
+    """Two quick models and ``rows`` simulated attempts over 30 days (see the docstring)."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from predictor.models import ModelVersion
+    from predictor.predictions.simulation import traffic_simulate
+    from predictor.registry.services import model_version_promote
+
+    for seed, extra in ((1, []), (2, ["--no-promote"])):
+        call_command(
+            "train_model",
+            "--quick",
+            "--seed",
+            str(seed),
+            "--jobs",
+            "1",
+            *extra,
+            stdout=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process
+        )
+    v1, v2 = ModelVersion.objects.order_by("version")
+    now = timezone.now()
+    totals: dict[str, int] = {}
+    # One day per call (a call holds its rows in memory until its bulk insert): days
+    # 30…11 ago by v1, 10…1 by v2, the last 4 from the drifted population.
+    for day in range(30):
+        if day == 20:
+            model_version_promote(
+                model_version=v2, actor_label="bench", reason="bench: v2 takes over"
+            )
+        counts = traffic_simulate(
+            rows=rows * (day + 1) // 30 - rows * day // 30,
+            days=1,
+            end=now - timedelta(days=29 - day),
+            drift=day >= 26,
+            drift_days=1,
+            model_version=v1 if day < 20 else v2,
+            seed=day,
+            outcomes_before=now - timedelta(days=2),
+        )
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    print(
+        f"setup: {rows} predictions ({totals['ok']} scored, {totals['outcomes']} "
+        f"with a real score, {totals['drifted']} drifted) in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":
