@@ -29,11 +29,13 @@ migrate: setup .env
 train: migrate
 	$(BIN)/python manage.py train_model --quick --if-none
 
-# gunicorn with one batch-job worker beside it; the trap stops the worker with make run.
+# gunicorn with one batch-job worker and the scheduler (the dashboard's roll-ups, reports)
+# beside it; the trap stops both with make run.
 run: train
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	OMP_NUM_THREADS=1 $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/python manage.py run_schedule & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler' EXIT INT TERM; \
 	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) OMP_NUM_THREADS=1 \
 		$(BIN)/gunicorn -c gunicorn.conf.py studentperf.wsgi:application
 
@@ -44,7 +46,8 @@ worker: migrate
 	OMP_NUM_THREADS=1 $(BIN)/python manage.py db_worker --no-reload
 
 # The periodic work (the database backend has no scheduler of its own): every minute,
-# re-enqueue jobs whose worker died; every hour, record monitor_report's alerts.
+# re-enqueue jobs whose worker died and roll up the dashboard's closed hours; every hour,
+# record monitor_report's alerts. `make run` starts one; a deployment runs one.
 scheduler: migrate
 	$(BIN)/python manage.py run_schedule
 

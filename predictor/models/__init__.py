@@ -1,7 +1,7 @@
 """What studentperf stores, one module per concern: the model registry (versions, their
 artifacts and audit events) and the predictions (every attempt, and the batches)."""
 
-from predictor.models.monitoring import MonitoringReport
+from predictor.models.monitoring import HourlyRollup, MonitoringReport
 from predictor.models.predictions import (
     Batch,
     BatchJob,
@@ -15,6 +15,7 @@ __all__ = [
     "Batch",
     "BatchJob",
     "BatchJobUpload",
+    "HourlyRollup",
     "ModelArtifact",
     "ModelVersion",
     "ModelVersionEvent",

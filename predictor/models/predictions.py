@@ -111,24 +111,11 @@ class Prediction(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["model_version", "created_at"]),
-            # The monitoring dashboard's: each covers one of its queries, in the order that
-            # query groups or ranks by, so the database reads the index alone and mostly
-            # never sorts (predictor/monitoring.py). Over 100,000 rows the page renders in
-            # 0.3–0.7 s with them (bench/dashboard.py); reading the wide table took seconds.
+            # The dashboard reads hourly roll-ups (HourlyRollup), built a closed hour at a
+            # time by created_at range; the per-feature and latency indexes it once read
+            # are gone (every prediction stored paid for each). The accuracy index serves
+            # the models list's all-time live figures (registry.selectors).
             models.Index(fields=["created_at", "status", "channel"], name="prediction_volume_idx"),
-            models.Index(
-                fields=["status", *schema.CATEGORICAL_FEATURES, "created_at"],
-                name="prediction_categories_idx",
-            ),
-            models.Index(
-                fields=["status", "reading_score", "created_at"], name="prediction_reading_idx"
-            ),
-            models.Index(
-                fields=["status", "writing_score", "created_at"], name="prediction_writing_idx"
-            ),
-            models.Index(
-                fields=["status", "latency_ms", "created_at"], name="prediction_latency_idx"
-            ),
             models.Index(
                 fields=[
                     "status",

@@ -1,34 +1,21 @@
-"""Monitoring reads: what the dashboard and ``monitor_report`` show, aggregated in the database.
+"""Monitoring reads: what the dashboard and ``monitor_report`` show.
 
-Every function here runs a handful of GROUP BY queries over ``Prediction`` (counts per
-hour, per category, per score; sums of errors; percentiles by the database) and hands the
-small results to ``ml.drift`` for the statistics. No function loads the rows themselves.
-
-Cost. Each query is answered from one of the ``prediction_*_idx`` covering indexes (see
-``Prediction.Meta``). The volume query reads the window's range and sorts it; the input,
-latency and accuracy queries read their index in the order they group or rank by, end to
-end and without a sort, which favours the all-time window over the short ones. About 20
-queries per report; ``bench/dashboard.py`` renders the page in 0.3–0.7 s over 100,000
-predictions on SQLite. PostgreSQL hashes its GROUP BYs and computes percentiles itself.
+Every figure comes from the window's hourly roll-ups plus a bounded scan of the rows no
+roll-up covers yet (``rollups.window_figures``: the open hour, the part of the first
+hour inside the window, and hours not rolled up or stale), read once per report and
+handed to ``ml.drift`` for the statistics. No function reads the window's rows wholesale.
+``bench/dashboard.py --rows 1000000`` gives the figures (README, Monitoring).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    CharField,
-    Count,
-    FloatField,
-    QuerySet,
-)
-from django.db.models.functions import Cast, Round, Substr, TruncDay, TruncHour
-
 from ml import drift, schema
 from predictor.models import ModelVersion, ModelVersionEvent, Prediction
 from predictor.monitoring import alerts as alert_lines
+from predictor.monitoring import figures as fig
+from predictor.monitoring import rollups
 from predictor.monitoring.windows import Window
 from predictor.registry import selectors as registry_selectors
 
@@ -36,31 +23,26 @@ PERCENTILES = (0.5, 0.95, 0.99)
 TOP_REJECTION_REASONS = 8
 
 
-def _in_window(window: Window) -> QuerySet[Prediction]:
-    rows = Prediction.objects.order_by().filter(created_at__lte=window.until)
-    if window.since is not None:
-        rows = rows.filter(created_at__gt=window.since)
-    return rows
-
-
-def _scored(window: Window) -> QuerySet[Prediction]:
-    return _in_window(window).filter(status=Prediction.Status.OK)
+def _figures(window: Window, figures: rollups.WindowFigures | None) -> rollups.WindowFigures:
+    return figures if figures is not None else rollups.window_figures(window)
 
 
 def report(*, window: Window) -> dict:
     """Everything the dashboard shows for ``window``, JSON-ready.
 
     ``{"window", "production", "traffic", "volume", "rejection_reasons", "latency",
-    "drift", "prediction_drift", "versions", "history", "alerts"}``; each part is
-    documented on the function that builds it.
+    "drift", "prediction_drift", "fairness", "versions", "history", "serving_error",
+    "alerts"}``; each part is documented on the function that builds it. The window's
+    roll-ups are read once (``rollups.window_figures``) and shared by every part.
     """
     serving_error = alert_lines.serving_fault()
     production = ModelVersion.objects.production().first()
-    versions = model_versions(window=window)
-    counted = volume(window=window)
+    figures = rollups.window_figures(window)
+    versions = model_versions(window=window, figures=figures)
+    counted = volume(window=window, figures=figures)
     totals = traffic(volume=counted)
-    input_drift = feature_drift(window=window, production=production)
-    predictions = prediction_drift(window=window, production=production)
+    input_drift = feature_drift(window=window, production=production, figures=figures)
+    predictions = prediction_drift(window=window, production=production, figures=figures)
     return {
         "window": {
             "key": window.key,
@@ -72,10 +54,11 @@ def report(*, window: Window) -> dict:
         "production": _version_summary(production),
         "traffic": totals,
         "volume": counted,
-        "rejection_reasons": rejection_reasons(window=window),
-        "latency": latency(window=window),
+        "rejection_reasons": rejection_reasons(window=window, figures=figures),
+        "latency": latency(window=window, figures=figures),
         "drift": input_drift,
         "prediction_drift": predictions,
+        "fairness": live_fairness(window=window, production=production, figures=figures),
         "versions": versions,
         "history": status_history(),
         "serving_error": serving_error,
@@ -113,43 +96,21 @@ def traffic(*, volume: dict) -> dict:
     }
 
 
-def _bucket_expression(bucket: str):
-    if connection.vendor == "sqlite":
-        # SQLite stores the UTC time as ISO text; cutting the text is native, where
-        # Django's Trunc* on SQLite calls a Python function once per row (5× slower).
-        return Substr(Cast("created_at", CharField()), 1, 13 if bucket == "hour" else 10)
-    trunc = TruncHour if bucket == "hour" else TruncDay
-    return trunc("created_at", tzinfo=UTC)
-
-
-def _bucket_start(value, bucket: str) -> datetime:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    text = str(value).replace(" ", "T")
-    return datetime.fromisoformat(text + (":00" if bucket == "hour" else "T00:00")).replace(
-        tzinfo=UTC
-    )
-
-
-def volume(*, window: Window) -> dict:
-    """Attempts per hour or day (UTC) by channel and by status, one GROUP BY.
+def volume(*, window: Window, figures: rollups.WindowFigures | None = None) -> dict:
+    """Attempts per hour or day (UTC) by channel and by status.
 
     Returns ``{"bucket", "buckets": [iso start], "by_channel": {channel: [n per bucket]},
     "by_status": {status: [n per bucket]}}``; buckets without traffic are filled with 0,
     from the window's start (or the first attempt, for all time) to its end.
     """
-    rows = (
-        _in_window(window)
-        .annotate(bucket=_bucket_expression(window.bucket))
-        .values("bucket", "channel", "status")
-        .annotate(n=Count("*"))
-    )
     counts: dict[tuple, int] = {}
     starts: set[datetime] = set()
-    for row in rows:
-        start = _bucket_start(row["bucket"], window.bucket)
+    for hour, attempts in _figures(window, figures).by_hour.items():
+        start = hour if window.bucket == "hour" else hour.replace(hour=0)
         starts.add(start)
-        counts[(start, row["channel"], row["status"])] = row["n"]
+        for channel, by_status in attempts.items():
+            for status, n in by_status.items():
+                counts[(start, channel, status)] = counts.get((start, channel, status), 0) + n
     step = timedelta(hours=1) if window.bucket == "hour" else timedelta(days=1)
     buckets = _bucket_range(window, starts, step)
     by_channel = {
@@ -188,153 +149,167 @@ def _bucket_range(window: Window, starts: set[datetime], step: timedelta) -> lis
     return buckets
 
 
-def rejection_reasons(*, window: Window) -> list[dict]:
+def rejection_reasons(
+    *, window: Window, figures: rollups.WindowFigures | None = None
+) -> list[dict]:
     """The most common reasons for rejection: ``[{"field", "n", "share"}]``, most frequent
-    first, where ``field`` is a key of ``Prediction.errors`` and ``share`` the fraction of
-    rejected attempts naming it (an attempt can name several fields)."""
-    rejected = _in_window(window).filter(status=Prediction.Status.REJECTED)
-    total = rejected.count()
+    first (then by field), at most ``TOP_REJECTION_REASONS``, where ``field`` is a key of
+    ``Prediction.errors`` and ``share`` the fraction of rejected attempts naming it (an
+    attempt can name several fields)."""
+    total_figures = _figures(window, figures).total
+    total = sum(s.get("rejected", 0) for s in total_figures.get("attempts", {}).values())
     if not total:
         return []
-    where, params = rejected.values("id").query.get_compiler(using="default").as_sql()
-    table = connection.ops.quote_name(Prediction._meta.db_table)
-    errors = connection.ops.quote_name("errors")
-    if connection.vendor == "postgresql":
-        keys = f"jsonb_object_keys(p.{errors})"
-        source = f"{table} p CROSS JOIN LATERAL {keys} AS k(key)"
-    else:
-        source = f"{table} p, json_each(p.{errors}) AS k"
-    # Only quoted identifiers and Django's own compiled subquery are interpolated; every
-    # value travels as a parameter.
-    sql = (
-        f"SELECT k.key, COUNT(*) FROM {source} WHERE p.id IN ({where}) "  # noqa: S608
-        f"GROUP BY k.key ORDER BY COUNT(*) DESC, k.key LIMIT {TOP_REJECTION_REASONS}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [{"field": key, "n": n, "share": n / total} for key, n in rows]
+    ranked = sorted(total_figures.get("rejections", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"field": key, "n": n, "share": n / total} for key, n in ranked[:TOP_REJECTION_REASONS]]
 
 
-class _PercentileCont(Aggregate):
-    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
-
-
-def latency(*, window: Window) -> dict:
+def latency(*, window: Window, figures: rollups.WindowFigures | None = None) -> dict:
     """Scoring-path latency of scored attempts, in milliseconds: ``{"n", "p50", "p95",
-    "p99"}`` (``None`` without data), interpolating linearly between order statistics as
-    PostgreSQL's ``percentile_cont`` and numpy's default do.
+    "p99"}`` (``None`` without data), from the roll-ups' latency histograms
+    (``figures.latency_percentiles``: within 2.5 % of the exact order-statistic figure).
 
-    PostgreSQL computes ``percentile_cont`` itself. Elsewhere (SQLite) each percentile is
-    an ``ORDER BY latency_ms LIMIT 2 OFFSET k`` query, which walks the
-    ``prediction_latency_idx`` index in order: no sort, and two numbers come back.
+    Batch rows carry their share of one vectorised call (microseconds each) and would
+    drown the one-student latency people wait for, so they are left out.
     """
-    # ">= 0" rather than "is not null" lets the database count on the latency index alone.
-    # Batch rows carry their share of one vectorised call (microseconds each) and would
-    # drown the one-student latency people wait for, so they are left out.
-    rows = _scored(window).filter(latency_ms__gte=0).exclude(channel=Prediction.Channel.BATCH)
-    if connection.vendor == "postgresql":
-        return rows.aggregate(
-            n=Count("*"), **{_pkey(p): _PercentileCont("latency_ms", p) for p in PERCENTILES}
-        )
-    n = rows.count()
-    result = {"n": n}
-    ordered = rows.order_by("latency_ms").values_list("latency_ms", flat=True)
-    for p in PERCENTILES:
-        if not n:
-            result[_pkey(p)] = None
-            continue
-        position = (n - 1) * p
-        below = int(position)
-        pair = list(ordered[below : below + 2])
-        low, high = pair[0], pair[-1]
-        result[_pkey(p)] = low + (high - low) * (position - below)
-    return result
+    histogram = _figures(window, figures).total.get("latency", {})
+    found = fig.latency_percentiles(histogram, PERCENTILES)
+    return {"n": sum(histogram.values()), **{_pkey(p): found[p] for p in PERCENTILES}}
 
 
 def _pkey(p: float) -> str:
     return f"p{round(p * 100)}"
 
 
-def live_counts(rows: QuerySet[Prediction]) -> tuple[dict, dict]:
-    """Counts of the inputs of ``rows``: ``({categorical feature: {category: n}},
-    {numeric feature: {value: n}})``.
-
-    One GROUP BY over the five categories together (at most 240 combinations, summed
-    here into one count per category) and one per score, each reading an index in
-    the order it groups by, so the database never sorts the window's rows.
-    """
-    combinations = (
-        rows.filter(**{f"{name}__isnull": False for name in schema.CATEGORICAL_FEATURES})
-        .values(*schema.CATEGORICAL_FEATURES)
-        .annotate(n=Count("*"))
-        .order_by(*schema.CATEGORICAL_FEATURES)
-    )
+def live_counts(figures: dict) -> tuple[dict, dict]:
+    """Counts of the inputs of scored attempts in ``figures`` (``figures`` module shape):
+    ``({categorical feature: {category: n}}, {numeric feature: {value: n}})``, every
+    category of the schema present (0 when unseen)."""
     categorical: dict[str, dict[str, int]] = {
         name: dict.fromkeys(schema.FEATURES_BY_NAME[name].choices, 0)
         for name in schema.CATEGORICAL_FEATURES
     }
-    for row in combinations:
-        for name in schema.CATEGORICAL_FEATURES:
-            categorical[name][row[name]] = categorical[name].get(row[name], 0) + row["n"]
-    numeric = {}
-    for name in schema.NUMERIC_FEATURES:
-        counted = (
-            rows.filter(**{f"{name}__isnull": False})
-            .values(name)
-            .annotate(n=Count("*"))
-            .order_by(name)
-        )
-        numeric[name] = {float(row[name]): row["n"] for row in counted}
+    for name, counts in figures.get("categories", {}).items():
+        for category, n in counts.items():
+            categorical[name][category] = categorical[name].get(category, 0) + n
+    numeric = {
+        name: {float(v): n for v, n in figures.get("numeric", {}).get(name, {}).items()}
+        for name in schema.NUMERIC_FEATURES
+    }
     return categorical, numeric
 
 
-def feature_drift(*, window: Window, production: ModelVersion | None) -> dict | None:
+def feature_drift(
+    *,
+    window: Window,
+    production: ModelVersion | None,
+    figures: rollups.WindowFigures | None = None,
+) -> dict | None:
     """Input drift of scored attempts in the window against the production version's
     training data (``ml.drift.input_drift``), with ``"version"`` added; ``None`` when no
     version is in production."""
     if production is None:
         return None
-    categorical, numeric = live_counts(_scored(window))
+    categorical, numeric = live_counts(_figures(window, figures).total)
     result = drift.input_drift(production.reference_profile, categorical, numeric)
     result["version"] = production.version
     return result
 
 
-def prediction_drift(*, window: Window, production: ModelVersion | None) -> dict | None:
-    """The production version's live predictions (rounded to whole points, counted in the
-    database) against its predictions on its held-out rows (``ml.drift.prediction_drift``).
+def prediction_drift(
+    *,
+    window: Window,
+    production: ModelVersion | None,
+    figures: rollups.WindowFigures | None = None,
+) -> dict | None:
+    """The production version's live predictions (rounded to whole points, halves away
+    from zero) against its predictions on its held-out rows (``ml.drift.prediction_drift``).
     ``None`` when no version is in production."""
     if production is None:
         return None
-    counted = (
-        _scored(window)
-        .filter(model_version=production)
-        .annotate(point=Round("predicted_math_score"))
-        .values("point")
-        .annotate(n=Count("*"))
-    )
-    live = {float(row["point"]): row["n"] for row in counted}
+    scores = _figures(window, figures).version(production.pk).get("scores", {})
+    live = {float(point): n for point, n in scores.items()}
     holdout = production.reference_profile.get("holdout_predictions", [])
     result = drift.prediction_drift(holdout, live)
     result["version"] = production.version
     return result
 
 
-def live_accuracy_by_version(*, window: Window) -> dict[int, dict]:
-    """Live accuracy and traffic per model version in the window
-    (``registry.selectors.live_accuracy_by_version``)."""
-    return registry_selectors.live_accuracy_by_version(since=window.since, until=window.until)
+def _accuracy(figures: dict) -> dict:
+    sums = figures.get("accuracy", {})
+    return drift.accuracy_from_sums(
+        n=sums.get("n", 0),
+        sum_abs_error=sums.get("sum_abs_error", 0),
+        sum_squared_error=sums.get("sum_squared_error", 0),
+        sum_actual=sums.get("sum_actual", 0),
+        sum_actual_squared=sums.get("sum_actual_squared", 0),
+        n_covered=sums.get("n_covered", 0),
+    )
 
 
-def model_versions(*, window: Window) -> list[dict]:
+def live_accuracy_by_version(
+    *, window: Window, figures: rollups.WindowFigures | None = None
+) -> dict[int, dict]:
+    """Live accuracy and traffic per model version (by row id) in the window:
+    ``{model_version_id: {"served": scored attempts, "n", "mae", "rmse", "r2",
+    "coverage"}}`` where ``n`` counts those with a recorded actual score
+    (``ml.drift.accuracy_from_sums``; the same figures as
+    ``registry.selectors.live_accuracy_by_version`` computes from the rows)."""
+    return {
+        version_id: {"served": version_figures["accuracy"]["served"], **_accuracy(version_figures)}
+        for version_id, version_figures in _figures(window, figures).by_version.items()
+        if version_id is not None and version_figures.get("accuracy", {}).get("served")
+    }
+
+
+def live_fairness(
+    *,
+    window: Window,
+    production: ModelVersion | None,
+    figures: rollups.WindowFigures | None = None,
+) -> dict | None:
+    """Live error per group of each protected attribute for the production version's
+    predictions in the window whose real score was recorded (issue 14.8).
+
+    ``{"version", "min_count", "attributes": [{"attribute", "label", "groups": [{"group",
+    "label", "n", "mae", "bias", "coverage", "enough"}]}]}``, attributes in
+    ``figures.LIVE_FAIRNESS_ATTRIBUTES`` order and every group of the schema listed.
+    ``bias`` is the mean of predicted − actual, in points (positive: the model
+    over-predicts the group); ``coverage`` the share of real scores inside their
+    interval; ``mae``, ``bias`` and ``coverage`` are ``None`` without real scores, and
+    ``enough`` is false below ``min_count`` (``ml.drift.MIN_OUTCOMES``, 30) real scores,
+    where the figures are too noisy to act on. ``None`` when no version is in production.
+    """
+    if production is None:
+        return None
+    groups = _figures(window, figures).version(production.pk).get("groups", {})
+    attributes = []
+    for name in fig.LIVE_FAIRNESS_ATTRIBUTES:
+        feature = schema.FEATURES_BY_NAME[name]
+        rows = []
+        for group in feature.choices:
+            sums = groups.get(name, {}).get(group, {})
+            n = sums.get("n", 0)
+            rows.append(
+                {
+                    "group": group,
+                    "label": schema.category_label(group),
+                    "n": n,
+                    "mae": sums["sum_abs_error"] / n if n else None,
+                    "bias": sums["sum_error"] / n if n else None,
+                    "coverage": sums["n_covered"] / n if n else None,
+                    "enough": n >= drift.MIN_OUTCOMES,
+                }
+            )
+        attributes.append({"attribute": name, "label": feature.label, "groups": rows})
+    return {
+        "version": production.version,
+        "min_count": drift.MIN_OUTCOMES,
+        "attributes": attributes,
+    }
+
+
+def model_versions(*, window: Window, figures: rollups.WindowFigures | None = None) -> list[dict]:
     """Every version side by side, newest first: test and live metrics, traffic served in
     the window, the live-accuracy alert, and its status history.
 
@@ -343,7 +318,7 @@ def model_versions(*, window: Window) -> list[dict]:
     "accuracy_alert": bool, "mae_ratio": live MAE / test MAE or None, "history": [event]}``
     with events ``{"at", "action", "from_version", "to_version", "actor", "reason"}``.
     """
-    live = live_accuracy_by_version(window=window)
+    live = live_accuracy_by_version(window=window, figures=figures)
     versions = list(
         ModelVersion.objects.only(
             "id", "version", "name", "algorithm", "status", "created_at", "metrics"

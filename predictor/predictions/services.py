@@ -23,7 +23,7 @@ from predictor.errors import (
     error_message,
     error_text,
 )
-from predictor.models import Batch, Prediction
+from predictor.models import Batch, HourlyRollup, Prediction
 from predictor.predictions import explanations
 from predictor.predictions.selectors import PredictionResult
 from predictor.registry import serving
@@ -257,6 +257,10 @@ def prediction_record_outcome(*, prediction: Prediction, actual_math_score: int)
     prediction.actual_recorded_at = timezone.now()
     with transaction.atomic():
         prediction.save(update_fields=["actual_math_score", "actual_recorded_at"])
+        # Its hour's roll-up (if made) no longer holds this outcome: recompute it.
+        HourlyRollup.objects.outcomes_changed(
+            [(prediction.created_at, prediction.model_version_id)]
+        )
     return prediction
 
 
@@ -294,9 +298,10 @@ def prediction_record_outcomes(
     visible = Prediction.objects.visible_to(user, session_key)
     ids = {r.prediction_id for r in rows if not r.errors and r.prediction_id}
     references = {r.reference for r in rows if not r.errors and not r.prediction_id}
-    by_id = {p["pk"]: p for p in visible.filter(pk__in=ids).values("pk", "status", "reference")}
+    fields = ("pk", "status", "reference", "created_at", "model_version_id")
+    by_id = {p["pk"]: p for p in visible.filter(pk__in=ids).values(*fields)}
     by_reference: dict[str, list[dict]] = {}
-    for p in visible.filter(reference__in=references).values("pk", "status", "reference"):
+    for p in visible.filter(reference__in=references).values(*fields):
         by_reference.setdefault(p["reference"], []).append(p)
 
     report = OutcomeReport()
@@ -327,8 +332,13 @@ def prediction_record_outcomes(
         for r in report.rows
         if r["result"] == "recorded"
     ]
+    found = {p["pk"]: p for p in by_id.values()}
+    found.update((p["pk"], p) for matches in by_reference.values() for p in matches)
     with transaction.atomic():
         Prediction.objects.bulk_update(updates, ["actual_math_score", "actual_recorded_at"])
+        HourlyRollup.objects.outcomes_changed(
+            (found[u.pk]["created_at"], found[u.pk]["model_version_id"]) for u in updates
+        )
     return report
 
 

@@ -69,12 +69,15 @@ def traffic_simulate(
     seed: int = 0,
     end: datetime | None = None,
     model_version: ModelVersion | None = None,
+    outcomes_before: datetime | None = None,
 ) -> dict:
     """Write ``rows`` simulated prediction attempts spread over the ``days`` before ``end``.
 
     ``drift``: the last ``drift_days`` (default a quarter of ``days``) come from a shifted
     population. ``outcome_share``: the fraction of scored predictions older than two days
-    that get a real score. ``model_version``: the version that scores (default production).
+    that get a real score (``outcomes_before``: older than this instead, e.g. when history
+    is written a day at a time). ``model_version``: the version that scores (default
+    production).
     Returns counts ``{"rows", "ok", "rejected", "failed", "outcomes", "drifted"}``.
     Raises ``NoModelError`` when no version is given and none is in production.
     """
@@ -103,7 +106,8 @@ def traffic_simulate(
     latency = rng.lognormal(np.log(3.0), 0.45, rows) + np.where(in_outage, 40.0, 0.0)
     latency = np.where(channel == "batch", latency / 8, latency)
     has_outcome = ok & (rng.random(rows) < outcome_share)
-    has_outcome &= np.array([t < end - timedelta(days=2) for t in created])
+    outcome_cutoff = outcomes_before or end - timedelta(days=2)
+    has_outcome &= np.array([t < outcome_cutoff for t in created])
     recorded_after = rng.uniform(1, 10, rows)
 
     records = students.to_dict("records")

@@ -79,6 +79,14 @@ def number(value, digits: int = 2):
 
 
 @register.filter
+def signed(value, digits: int = 2):
+    """A float with its sign always shown (``"+1.20"``, ``"−0.40"``), ``"—"`` for None."""
+    if value is None:
+        return "—"
+    return f"{value:+,.{int(digits)}f}".replace("-", "−")
+
+
+@register.filter
 def milliseconds(value):
     """A latency in ms as ``monitoring.milliseconds_text`` writes it, ``"—"`` for None."""
     return monitoring.milliseconds_text(value) or "—"

@@ -249,3 +249,19 @@ def test_the_accuracy_alert_needs_thirty_outcomes_and_more_than_one_and_a_half_t
     assert not drift.accuracy_alert({"n": 29, "mae": 7.0}, 4.0)
     assert not drift.accuracy_alert({"n": 100, "mae": 6.0}, 4.0)
     assert not drift.accuracy_alert({"n": 100, "mae": None}, 4.0)
+
+
+def test_ks_from_counts_on_large_samples_equals_scipys_ks_2samp():
+    """Past scipy's exact range (10,000 rows) the counts give scipy's statistic and
+    asymptotic p-value without expanding a million values; integer scores with ties."""
+    import numpy as np
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    reference = np.round(rng.normal(68, 14, 800)).clip(0, 100)
+    for shift, size in ((0, 50_000), (1, 200_000), (3, 30_000)):
+        live = np.round(rng.normal(68 - shift, 14, size)).clip(0, 100)
+        expected = stats.ks_2samp(reference, live)
+        d, p = drift.ks_from_counts(drift.value_counts(reference), drift.value_counts(live))
+        assert d == pytest.approx(float(expected.statistic), abs=1e-12)
+        assert p == pytest.approx(float(expected.pvalue), rel=1e-9, abs=1e-300)

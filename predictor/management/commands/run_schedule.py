@@ -1,10 +1,11 @@
 """``python manage.py run_schedule``: the periodic work, for a host without cron.
 
 django-tasks' database backend has no scheduler of its own, so this loop is the trigger
-(compose's ``scheduler`` service, ``make scheduler``); with cron, the same two lines are
-``* * * * * manage.py batch_jobs_recover`` and ``0 * * * * manage.py monitor_report
---record``. Run one scheduler per deployment (two would record each report twice;
-recovery is safe either way).
+(compose's ``scheduler`` service, ``make scheduler``); with cron, the same three lines are
+``* * * * * manage.py batch_jobs_recover``, ``* * * * * manage.py rollups_build`` and
+``0 * * * * manage.py monitor_report --record``. Run one scheduler per deployment (two would
+record each report twice and could collide writing the same roll-up; recovery is safe
+either way).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ REPORT_EVERY_SECONDS = 3600
 
 class Command(BaseCommand):
     help = (
-        "Every minute, re-enqueue batch jobs whose worker died (batch_jobs_recover); every "
-        "hour, record monitor_report's alerts for the dashboard (monitor_report --record)."
+        "Every minute, re-enqueue batch jobs whose worker died (batch_jobs_recover) and roll "
+        "up the closed hours for the dashboard (rollups_build); every hour, record "
+        "monitor_report's alerts for the dashboard (monitor_report --record)."
     )
 
     def add_arguments(self, parser):
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         next_report = 0.0
         while True:
             call_command("batch_jobs_recover")
+            call_command("rollups_build", verbosity=0)
             if time.monotonic() >= next_report:
                 try:
                     call_command("monitor_report", "--record", stdout=self.stdout)

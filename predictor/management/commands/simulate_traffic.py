@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from predictor.errors import ServiceError
 from predictor.models import ModelVersion
+from predictor.monitoring.services import rollups_rebuild
 from predictor.predictions.simulation import traffic_simulate
 
 MAX_DAYS = 36_500  # a century; far more overflows Python's dates
@@ -70,6 +71,7 @@ class Command(BaseCommand):
             model_version = ModelVersion.objects.filter(version=options["model_version"]).first()
             if model_version is None:
                 raise CommandError(f"no model version v{options['model_version']}")
+        end = timezone.now() - timedelta(days=options["ending_days_ago"])
         try:
             counts = traffic_simulate(
                 rows=options["rows"],
@@ -78,11 +80,13 @@ class Command(BaseCommand):
                 drift_days=options["drift_days"],
                 outcome_share=options["outcomes"],
                 seed=options["seed"],
-                end=timezone.now() - timedelta(days=options["ending_days_ago"]),
+                end=end,
                 model_version=model_version,
             )
         except ServiceError as exc:
             raise CommandError(exc.message) from None
+        # The history is written in the past, into hours that may be rolled up already.
+        rollups_rebuild(since=end - timedelta(days=options["days"]), until=end)
         self.stdout.write(
             self.style.SUCCESS(
                 "Wrote {rows} attempts: {ok} scored, {rejected} rejected, {failed} failed; "

@@ -77,15 +77,16 @@ def test_rejection_reasons_rank_the_fields_named_in_errors(db):
 
 
 def test_latency_percentiles_interpolate_between_order_statistics(db):
-    """Latencies 1, 2, 4, 8, 100 ms: p50 = 4, p95 = 8 + 0.8·92 = 81.6, p99 = 96.32."""
+    """Latencies 1, 2, 4, 8, 100 ms: p50 = 4, p95 = 8 + 0.8·92 = 81.6, p99 = 96.32, each
+    within the latency histogram's bucket error (2.5 %, figures.latency_percentiles)."""
     for value in (8, 1, 100, 4, 2):
         add(latency_ms=value)
     add(status="rejected", latency_ms=None)
     result = monitoring.latency(window=window())
     assert result["n"] == 5
-    assert result["p50"] == pytest.approx(4)
-    assert result["p95"] == pytest.approx(81.6)
-    assert result["p99"] == pytest.approx(96.32)
+    assert result["p50"] == pytest.approx(4, rel=0.025)
+    assert result["p95"] == pytest.approx(81.6, rel=0.025)
+    assert result["p99"] == pytest.approx(96.32, rel=0.025)
 
 
 def test_latency_without_scored_attempts_is_empty(db):
