@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from predictor.errors import ServiceError
+from predictor.errors import ModelUnavailableError, ServiceError
 from studentperf.db import BUSY_RETRY_AFTER, database_busy
 
 logger = logging.getLogger("django.request")
@@ -27,6 +27,17 @@ logger = logging.getLogger("django.request")
 ErrorSerializer = inline_serializer(
     "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
 )
+
+
+MODEL_UNAVAILABLE_PUBLIC = (
+    "no model can serve predictions right now; the site's staff have been told and can see "
+    "why on the monitoring dashboard. Try again later"
+)
+
+
+def _staff(context) -> bool:
+    user = getattr(context.get("request"), "user", None)
+    return bool(user is not None and user.is_staff)
 
 
 def not_found(thing: str, key) -> NotFound:
@@ -42,7 +53,12 @@ def exception_handler(exc, context):
     other exception → a logged traceback and a JSON 500 that names the request id, never
     the traceback."""
     if isinstance(exc, ServiceError):
-        return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+        detail = exc.message
+        if isinstance(exc, ModelUnavailableError) and not _staff(context):
+            # Why a model cannot load (hashes, library errors) is for staff; it is in the
+            # log, the audit trail and on the dashboard.
+            detail = MODEL_UNAVAILABLE_PUBLIC
+        return Response({"detail": detail, "code": exc.code}, status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {

@@ -126,9 +126,31 @@ def test_a_broken_model_with_nothing_to_fall_back_to_is_a_plain_503(
     response = client.post(URL, STUDENT, format="json")
     assert response.status_code == 503
     assert response.json()["code"] == "model_unavailable"
-    assert "no earlier version can replace it" in response.json()["detail"]
+    # Why it cannot load is for staff (log, audit trail, dashboard), not the caller.
+    from studentperf.api.exceptions import MODEL_UNAVAILABLE_PUBLIC
+
+    assert response.json()["detail"] == MODEL_UNAVAILABLE_PUBLIC
     assert "Traceback" not in response.content.decode()
     assert Prediction.objects.get().status == "failed"
+
+
+def test_staff_are_told_why_no_model_can_serve(client, production_model, monkeypatch):
+    """The same 503 to a staff member names the version and why it cannot serve."""
+    from django.contrib.auth.models import User
+
+    from predictor.registry import serving
+
+    served = serving.active_model()
+
+    def broken(rows):
+        raise FloatingPointError("boom")
+
+    monkeypatch.setattr(served.model, "predict", broken)
+    monkeypatch.setattr(served.model, "predict_one", broken)
+    client.force_authenticate(User.objects.create_user("lead", is_staff=True))
+    response = client.post(URL, STUDENT, format="json")
+    assert response.status_code == 503
+    assert "no earlier version can replace it" in response.json()["detail"]
 
 
 def test_a_database_busy_past_the_timeout_is_a_503_with_retry_after(

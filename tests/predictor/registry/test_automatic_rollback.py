@@ -108,13 +108,17 @@ def test_the_dashboard_shows_the_automatic_rollback(second, production_model, cl
 
 
 def test_with_no_servable_version_the_api_and_readyz_say_so(production_model):
-    """Nothing to fall back to: 503 JSON naming the fault, /readyz 503 JSON, the attempt kept."""
+    """Nothing to fall back to: 503 JSON (the fault named in the attempt's row and to
+    staff, not to an anonymous caller), /readyz 503 JSON, the attempt kept."""
     corrupt(production_model)
     serving.reset()
     response = APIClient().post(URL, STUDENT, format="json")
     assert response.status_code == 503
-    assert "no earlier version can replace it" in response.json()["detail"]
-    assert Prediction.objects.get().status == "failed"
+    assert response.json()["code"] == "model_unavailable"
+    assert "sha256" not in response.json()["detail"].lower()
+    failed = Prediction.objects.get()
+    assert failed.status == "failed"
+    assert "no earlier version can replace it" in failed.errors["model"]
     ready = APIClient().get("/readyz")
     assert ready.status_code == 503 and ready.json()["ready"] is False
 
