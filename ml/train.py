@@ -24,14 +24,12 @@ protected attribute it uses, on the same split.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
@@ -48,6 +46,7 @@ from ml.conformal import conformal_quantile as conformal_quantile  # importable 
 from ml.data import fingerprint, row_hashes
 from ml.drift import reference_profile
 from ml.errors import DataError
+from ml.metrics import interval_metrics, regression_metrics, subgroup_errors
 from ml.predict import FittedModel
 from ml.unusual import UnusualProfile
 
@@ -113,69 +112,6 @@ def split(frame: pd.DataFrame, *, seed: int, test_size: float = TEST_SIZE):
     bins = pd.qcut(frame[schema.TARGET], n_bins, labels=False, duplicates="drop")
     train, test = train_test_split(frame, test_size=test_size, random_state=seed, stratify=bins)
     return train.reset_index(drop=True), test.reset_index(drop=True)
-
-
-def regression_metrics(y_true, y_pred) -> dict:
-    """``{"r2", "mae", "rmse"}`` of predictions against true scores (points)."""
-    return {
-        "r2": float(r2_score(y_true, y_pred)),
-        "mae": float(mean_absolute_error(y_true, y_pred)),
-        "rmse": float(math.sqrt(mean_squared_error(y_true, y_pred))),
-    }
-
-
-def interval_metrics(y_true, point, half_width) -> dict:
-    """Empirical coverage (fraction) and mean width (points) of ``point ± half_width``
-    clipped to 0–100, on true scores ``y_true``. ``half_width``: one number, or one per
-    row (shape ``(n,)``)."""
-    y_true = np.asarray(y_true, dtype=float)
-    low = np.clip(point - half_width, schema.SCORE_MIN, schema.SCORE_MAX)
-    high = np.clip(point + half_width, schema.SCORE_MIN, schema.SCORE_MAX)
-    return {
-        "interval_coverage": float(np.mean((y_true >= low) & (y_true <= high))),
-        "interval_width": float(np.mean(high - low)),
-    }
-
-
-def subgroup_errors(test: pd.DataFrame, predictions: np.ndarray) -> dict:
-    """Held-out errors per value of each categorical feature.
-
-    Returns ``{"groups": {feature: [{"value", "n", "mae", "mean_signed_error"}]},
-    "largest_gap": {"feature", "high", "low", "mae_gap"}}``; the signed error is
-    predicted − actual (positive: the model overestimates that group). The largest gap is
-    the biggest MAE difference between two values of one feature (groups of 5+ rows).
-    """
-    errors = predictions - test[schema.TARGET].to_numpy(dtype=float)
-    groups: dict[str, list[dict]] = {}
-    largest = None
-    for name in schema.CATEGORICAL_FEATURES:
-        rows = []
-        for value in schema.FEATURES_BY_NAME[name].choices:
-            mask = (test[name] == value).to_numpy()
-            if not mask.any():
-                continue
-            rows.append(
-                {
-                    "value": value,
-                    "n": int(mask.sum()),
-                    "mae": float(np.abs(errors[mask]).mean()),
-                    "mean_signed_error": float(errors[mask].mean()),
-                }
-            )
-        groups[name] = rows
-        sized = [r for r in rows if r["n"] >= 5]
-        if len(sized) >= 2:
-            high = max(sized, key=lambda r: r["mae"])
-            low = min(sized, key=lambda r: r["mae"])
-            gap = high["mae"] - low["mae"]
-            if largest is None or gap > largest["mae_gap"]:
-                largest = {
-                    "feature": name,
-                    "high": high["value"],
-                    "low": low["value"],
-                    "mae_gap": float(gap),
-                }
-    return {"groups": groups, "largest_gap": largest}
 
 
 def _cv(quick: bool, seed: int):

@@ -215,7 +215,7 @@ def _why(change: dict) -> str:
 
 
 def what_if_lines(changes: list[dict]) -> list[WhatIfLine]:
-    """``ml.predict.what_if`` output in words; a change whose answer runs against
+    """``ml.what_if.what_if`` output in words; a change whose answer runs against
     intuition (completing the course lowers the figure) carries ``why``, said first."""
     lines = []
     for change in changes:

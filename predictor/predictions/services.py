@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ml.data import OutcomeRow
-from ml.predict import what_if
+from ml.what_if import what_if
 from predictor.errors import (
     TRUNCATED_PAYLOAD,
     NotScoredError,

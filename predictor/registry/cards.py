@@ -18,7 +18,7 @@ def signed(points: float, digits: int = 1) -> str:
 
 def subgroup_tables(subgroup_errors: dict) -> list[dict]:
     """Held-out errors per feature, labelled: ``[{"feature", "label", "rows"}]`` with
-    rows as stored by ``ml.train.subgroup_errors`` (value, n, mae, mean_signed_error) plus
+    rows as stored by ``ml.metrics.subgroup_errors`` (value, n, mae, mean_signed_error) plus
     ``signed_text``, the signed error written with its sign."""
     groups = (subgroup_errors or {}).get("groups", {})
     return [

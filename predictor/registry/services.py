@@ -14,7 +14,8 @@ from django.db.models import Max
 
 from ml import artifact, schema, synth
 from ml.data import row_hashes
-from ml.train import TrainingResult, regression_metrics
+from ml.metrics import regression_metrics
+from ml.train import TrainingResult
 from predictor.errors import (
     FairnessGateError,
     LifecycleError,

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from ml.train import conformal_quantile, interval_metrics, train
+from ml.metrics import interval_metrics
+from ml.train import conformal_quantile, train
 from tests.factories import make_students
 
 NOISE_SD = 5.0

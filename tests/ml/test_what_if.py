@@ -1,10 +1,11 @@
-"""ml.predict.what_if: the same student with one input changed, scored by the model."""
+"""ml.what_if.what_if: the same student with one input changed, scored by the model."""
 
 from __future__ import annotations
 
 import pytest
 
-from ml.predict import records_frame, what_if, what_if_changes
+from ml.predict import records_frame
+from ml.what_if import what_if, what_if_changes
 from tests.factories import STUDENT
 
 
