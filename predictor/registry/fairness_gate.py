@@ -19,8 +19,10 @@ It refuses (``passed`` false, each reason in words) when, among groups with at l
   model falls under 0.83 by chance often; that is the rows' doing, not the candidate's);
   with no production version to compare, any group below the floor refuses; or
 - the largest gap between two groups of one attribute, in MAE or in bias, is wider under
-  the candidate than under production by more than ``GAP_MARGIN_POINTS`` (1 point, about
-  one standard error of a bias difference between two groups of 70).
+  the candidate than under production by more than ``GAP_MARGIN_POINTS`` (1 point) and by
+  more than ``GAP_SE_MULTIPLE`` (2) standard errors of that change, measured on the same
+  rows (paired per-row differences of the two models' errors in the two groups that set
+  the candidate's gap): a widening that sampling alone explains is not held against it.
 
 Groups smaller than that are left out (their figures swing by several points between
 samples) and said so. With fewer than ``MIN_GROUP_ROWS`` comparable rows in all, the
@@ -42,6 +44,9 @@ from predictor.registry import serving
 
 COVERAGE_FLOOR = 0.83
 GAP_MARGIN_POINTS = 1.0
+# ... and by more than this many standard errors of that change (``_gap_change_se``), so
+# that groups of 30–70 rows do not refuse a version by chance.
+GAP_SE_MULTIPLE = 2.0
 MIN_GROUP_ROWS = 30
 # Most recent live predictions with a real score that the gate replays.
 REPLAY_ROWS = 5000
@@ -86,11 +91,15 @@ def _unseen(frame: pd.DataFrame, versions: list[ModelVersion]) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _figures(model, frame: pd.DataFrame, attributes) -> dict:
+def _scored(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: error (predicted − actual, points) and whether the 90% range held."""
     batch = model.predict(frame)
     actual = frame[schema.TARGET].to_numpy(dtype=float)
-    errors = batch.point - actual
-    inside = (actual >= batch.low) & (actual <= batch.high)
+    return batch.point - actual, (actual >= batch.low) & (actual <= batch.high)
+
+
+def _figures(scored: tuple[np.ndarray, np.ndarray], frame: pd.DataFrame, attributes) -> dict:
+    errors, inside = scored
     result = {}
     for attribute in attributes:
         values = frame[attribute].astype(str).to_numpy()
@@ -105,6 +114,20 @@ def _figures(model, frame: pd.DataFrame, attributes) -> dict:
             if (mask := values == group).any()
         }
     return result
+
+
+def _gap_change_se(values: np.ndarray, pair, ours: np.ndarray, theirs: np.ndarray) -> float:
+    """Standard error (points) of the change, production → candidate, in the gap between
+    the two groups of ``pair``: both models score the same rows, so each group's change
+    is the mean of paired per-row differences (``ours − theirs``), and the two groups'
+    means are independent."""
+    variance = 0.0
+    for group in pair:
+        difference = (ours - theirs)[values == group]
+        if len(difference) < 2:
+            return 0.0
+        variance += float(difference.var(ddof=1)) / len(difference)
+    return float(np.sqrt(variance))
 
 
 def _largest_gap(groups: dict, figure: str) -> float:
@@ -144,18 +167,20 @@ def fairness_gate(
     attributes = fairness.validate_attributes(
         (candidate.fairness or {}).get("protected_attributes", fairness.DEFAULT_PROTECTED)
     )
-    ours = _figures(serving.load(candidate.pk).model, frame, attributes)
-    theirs = None
+    our_rows = _scored(serving.load(candidate.pk).model, frame)
+    ours = _figures(our_rows, frame, attributes)
+    theirs = their_rows = None
     if production is not None:
         try:
-            theirs = _figures(serving.load(production.pk).model, frame, attributes)
+            their_rows = _scored(serving.load(production.pk).model, frame)
+            theirs = _figures(their_rows, frame, attributes)
         except Exception as exc:  # a broken production artifact must not block its fix
             reasons.append(f"production v{production.version} could not be scored ({exc})")
     small: list[str] = []
     notes: list[str] = []
     groups: dict[str, list[dict]] = {}
     for attribute in attributes:
-        label = schema.FEATURES_BY_NAME[attribute].label.lower()
+        label = schema.FEATURES_BY_NAME[attribute].label.lower().removesuffix(" group")
         sized = {g: f for g, f in ours[attribute].items() if f["count"] >= MIN_GROUP_ROWS}
         small += [f"{g} ({f['count']})" for g, f in ours[attribute].items() if g not in sized]
         groups[attribute] = [
@@ -189,13 +214,26 @@ def fairness_gate(
         if theirs is None:
             continue
         their_sized = {g: f for g, f in theirs[attribute].items() if g in sized}
-        for figure, words in (("mae", "typical error"), ("bias", "bias")):
+        values = frame[attribute].astype(str).to_numpy()
+        for figure, words, per_row in (
+            ("mae", "typical error", np.abs),
+            ("bias", "bias", lambda errors: errors),
+        ):
             new, old = _largest_gap(sized, figure), _largest_gap(their_sized, figure)
-            if new - old > GAP_MARGIN_POINTS:
+            if len(sized) < 2:
+                continue
+            pair = (
+                max(sized, key=lambda g: sized[g][figure]),
+                min(sized, key=lambda g: sized[g][figure]),
+            )
+            se = _gap_change_se(values, pair, per_row(our_rows[0]), per_row(their_rows[0]))
+            margin = max(GAP_MARGIN_POINTS, GAP_SE_MULTIPLE * se)
+            if new - old > margin:
                 reasons.append(
                     f"the largest {words} gap between {label} groups widens from {old:.1f} to "
-                    f"{new:.1f} points (more than {GAP_MARGIN_POINTS:.0f} point wider than "
-                    f"production v{production.version})"
+                    f"{new:.1f} points (more than {margin:.1f} points wider than production "
+                    f"v{production.version}: {GAP_MARGIN_POINTS:.0f} point and "
+                    f"{GAP_SE_MULTIPLE:.0f} standard errors of the change)"
                 )
     refused = [r for r in reasons if not r.startswith("production v")]
     reasons += notes

@@ -85,7 +85,9 @@ def model_version_register(
     actor=None,
     actor_label: str = "",
 ) -> tuple[ModelVersion, bool, str]:
-    """Store a trained model as a new version and promote it when it earns it.
+    """Store a trained model as a new version and promote it when it earns it: it beats
+    production (``promotion_decision``), or none is in production, and, when one is, the
+    fairness gate passes; ``model_version_promote`` then runs the pre-flight.
 
     ``promote=False`` registers a candidate without comparing. Returns
     ``(model_version, promoted, reason)``.
@@ -133,6 +135,16 @@ def model_version_register(
             train_row_hashes=result.train_row_hashes,
             holdout=json.loads(result.holdout.to_json(orient="records")),
         )
+        if should_promote and ModelVersion.objects.production().exists():
+            # The fairness gate, as a person's promotion runs it. With nothing in
+            # production there is nothing fairer to keep serving: the card shows the report.
+            gate = promotion_fairness_gate(model_version=version)
+            if not gate.passed:
+                should_promote = False
+                reason = (
+                    f"{reason}; kept as a candidate, as the fairness gate refused: "
+                    f"{'; '.join(gate.reasons)}"
+                )
         ModelVersionEvent.objects.create(
             action=ModelVersionEvent.Action.REGISTER,
             model_version=version,

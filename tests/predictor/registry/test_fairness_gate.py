@@ -114,3 +114,66 @@ def test_a_group_both_versions_cover_below_the_floor_is_reported_not_held_agains
     gate = fairness_gate(candidate=second, production=first, rows=unseen)
     assert gate.passed, gate.reasons
     assert any("as under production" in r and "not judged" in r for r in gate.reasons)
+
+
+def test_registering_a_better_but_unfair_version_keeps_it_a_candidate(
+    production_model, trained, students
+):
+    """What ``train_model`` does: a version that beats production on RMSE but whose ranges
+    miss every group is registered as a candidate, the gate's reasons in its register
+    event, and production keeps serving."""
+    from predictor.models import ModelVersion, ModelVersionEvent
+    from predictor.registry.services import model_version_promote
+
+    without_gender = train(
+        students,
+        seed=0,
+        quick=True,
+        candidates=["ridge"],
+        n_jobs=1,
+        exclude_features=["gender"],
+        interval_method="mondrian",
+        fairness_resamples=0,
+    )
+    weaker = register(without_gender)
+    model_version_promote(model_version=weaker, actor_label="tests", reason="a weaker one")
+    narrow = copy.copy(trained)
+    narrow.model = copy.deepcopy(trained.model)
+    narrow.model.interval_method = "marginal"
+    narrow.model.interval_half_width = 2.0
+    version, promoted, reason = model_version_register(
+        result=narrow, promote=True, actor_label="tests"
+    )
+    assert not promoted
+    assert reason.startswith("beats production")
+    assert "kept as a candidate, as the fairness gate refused" in reason
+    assert ModelVersion.objects.production().get().pk == weaker.pk
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.CANDIDATE
+    event = ModelVersionEvent.objects.get(model_version=version)
+    assert "holds for only" in event.reason
+
+
+def test_registering_a_better_and_fairer_version_promotes_it(production_model, trained, students):
+    """The same path with production trained without gender (biased by gender) and a
+    version with it: lower RMSE, narrower gender gaps, ranges that hold: promoted."""
+    from predictor.models import ModelVersion
+    from predictor.registry.services import model_version_promote
+
+    without_gender = train(
+        students,
+        seed=0,
+        quick=True,
+        candidates=["ridge"],
+        n_jobs=1,
+        exclude_features=["gender"],
+        interval_method="mondrian",
+        fairness_resamples=0,
+    )
+    weaker = register(without_gender)
+    model_version_promote(model_version=weaker, actor_label="tests", reason="a weaker one")
+    version, promoted, reason = model_version_register(
+        result=copy.copy(trained), promote=True, actor_label="tests"
+    )
+    assert promoted, reason
+    assert ModelVersion.objects.production().get().pk == version.pk
