@@ -178,7 +178,7 @@ def test_a_job_of_a_file_missing_a_column_fails_saying_which(api, production_mod
     run_queue()
     body = api.get(location).json()
     assert body["status"] == "failed"
-    assert "column 'race_ethnicity' is missing" in body["error"]
+    assert "columns 'race_ethnicity', 'parental_level_of_education'" in body["error"]
     assert not Prediction.objects.exists()
 
 
