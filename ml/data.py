@@ -341,6 +341,12 @@ class OutcomeRow:
     actual_math_score: int | None
     errors: dict[str, str]
 
+    @property
+    def blank_score(self) -> bool:
+        """The score cell is empty and nothing else is wrong: a row to skip, not an error
+        (a class's file filled in halfway)."""
+        return self.errors == {"actual_math_score": schema.EMPTY}
+
 
 def _coalesce_aliases(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
     """Rename alias columns to their canonical name; where a file has both (``id`` and

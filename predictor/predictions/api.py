@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from ml import schema
 from predictor.errors import ServiceError
 from predictor.models import Prediction
 from predictor.predictions import batches, exports, jobs, selectors, services, uploads
@@ -201,8 +202,8 @@ def _upload(request) -> uploads.Upload:
     if request.content_type.startswith("multipart/"):
         upload = request.FILES.get("file")
         if upload is None:
-            raise ServiceError("send the CSV as a form field named 'file'")
-        return uploads.file_upload(upload)
+            raise ServiceError("send the file (CSV, TSV or .xlsx) as a form field named 'file'")
+        return uploads.file_upload(upload, sheet=str(request.data.get("sheet", "")))
     if request.content_type.startswith("text/csv"):
         return uploads.stream_upload(request.stream)
     return uploads.records_upload(request.data)
@@ -249,7 +250,15 @@ class PredictionBatchCreate(JSONOrCSVAPIView):
         request={
             "text/csv": OpenApiTypes.STR,
             "multipart/form-data": inline_serializer(
-                "BatchUpload", {"file": serializers.FileField(help_text="a CSV of students")}
+                "BatchUpload",
+                {
+                    "file": serializers.FileField(
+                        help_text="a table of students: CSV, tab-separated text or .xlsx"
+                    ),
+                    "sheet": serializers.CharField(
+                        required=False, help_text="of a workbook: the sheet (default the first)"
+                    ),
+                },
             ),
             "application/json": PredictionInputSerializer(many=True),
         },
@@ -355,7 +364,15 @@ class PredictionOutcomeUpload(APIView):
         request={
             "text/csv": OpenApiTypes.STR,
             "multipart/form-data": inline_serializer(
-                "OutcomeUpload", {"file": serializers.FileField(help_text="a CSV of scores")}
+                "OutcomeUpload",
+                {
+                    "file": serializers.FileField(
+                        help_text="a table of scores: CSV, tab-separated text or .xlsx"
+                    ),
+                    "sheet": serializers.CharField(
+                        required=False, help_text="of a workbook: the sheet (default the first)"
+                    ),
+                },
             ),
             "application/json": OutcomeRowInputSerializer(many=True),
         },
@@ -364,18 +381,43 @@ class PredictionOutcomeUpload(APIView):
             400: OpenApiResponse(ErrorSerializer, description="unreadable table or column missing"),
             413: OpenApiResponse(ErrorSerializer, description="over BATCH_MAX_BYTES/_ROWS"),
         },
+        parameters=[
+            OpenApiParameter(
+                "on_ambiguous",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                enum=["newest", "refuse"],
+                description="a reference matching several of your scored predictions: "
+                "`newest` (default) records on the newest and says so; `refuse` reports it",
+            )
+        ],
         summary="Record many actual math scores; a report says what each row did",
         description="Columns `actual_math_score` (or `math score`) and `prediction_id` (or "
         "`id`) and/or `reference`. A reference that matches several of your scored "
-        "predictions is reported as ambiguous, never guessed.",
+        "predictions (a class uploaded twice) is recorded on the newest, and the row's "
+        "message says so; with `on_ambiguous=refuse` it is reported instead. A row whose "
+        "score is blank is `skipped`.",
     )
     def post(self, request):
+        on_ambiguous = request.query_params.get("on_ambiguous", "newest")
+        if on_ambiguous not in ("newest", "refuse"):
+            raise ServiceError(
+                schema.choice_error(schema.shown(on_ambiguous), ["newest", "refuse"])
+            )
         frame, _ = _upload_frame(request)
         rows = uploads.outcome_rows(frame)
         report = services.prediction_record_outcomes(
-            rows=rows, user=request.user, session_key=_session_key(request)
+            rows=rows,
+            user=request.user,
+            session_key=_session_key(request),
+            on_ambiguous=on_ambiguous,
         )
-        data = {"recorded": report.recorded, "errors": report.errors, "rows": report.rows}
+        data = {
+            "recorded": report.recorded,
+            "skipped": report.skipped,
+            "errors": report.errors,
+            "rows": report.rows,
+        }
         return Response(OutcomeReportSerializer(data).data)
 
 

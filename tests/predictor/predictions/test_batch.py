@@ -243,7 +243,7 @@ def test_the_batch_page_explains_a_bad_file(client, production_model):
     upload = SimpleUploadedFile("bad.csv", b"gender\nmale\n", content_type="text/csv")
     response = client.post("/batch/", {"file": upload})
     assert response.status_code == 400
-    assert "columns &#x27;race_ethnicity&#x27;, &#x27;parental_level_of_education&#x27;" in (
+    assert "Columns &#x27;race_ethnicity&#x27;, &#x27;parental_level_of_education&#x27;" in (
         response.content.decode()
     )
     assert not Prediction.objects.exists()
