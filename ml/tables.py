@@ -460,6 +460,39 @@ def table_chunks(
     yield from _frames(_text_source(pieces), chunk_rows, skip_rows)
 
 
+def table_survey(
+    pieces: Callable[[], Iterable[bytes]],
+    *,
+    file_format: str = CSV,
+    sheet: str = "",
+    head_rows: int = 1,
+    max_rows: int | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """(a frame of the first ``head_rows`` rows, the number of rows) of the table in
+    ``pieces()``, read to its end without building the other rows' frames: a check that
+    the whole file reads, and its size. Stops counting past ``max_rows`` (the count is
+    then ``max_rows + 1``). Raises ``DataError`` as ``table_chunks`` does."""
+
+    def survey(source: _Source) -> tuple[pd.DataFrame, int]:
+        columns = canonical_headers(source.headers)
+        head, count = [], 0
+        for _, row in source.body:
+            count += 1
+            if count <= head_rows:
+                head.append(row)
+            if max_rows is not None and count > max_rows:
+                break
+        return _frame(source, columns, head), count
+
+    if file_format == XLSX:
+        with tempfile.TemporaryFile() as spool:
+            for piece in pieces():
+                spool.write(piece)
+            spool.seek(0)
+            return survey(_sheet_source(spool, sheet))
+    return survey(_text_source(pieces))
+
+
 def read_table(data: bytes, *, file_format: str = CSV, sheet: str = "") -> pd.DataFrame:
     """A whole upload (text or workbook) as one frame (``table_chunks``)."""
     return next(table_chunks(lambda: [data], file_format=file_format, sheet=sheet))

@@ -162,23 +162,31 @@ def _batch_checked(job: BatchJob) -> tuple[Batch, int]:
     columns checked) and the number of rows. Raises ``ServiceError`` for a file that
     cannot be read to its end or holds more than ``BATCH_JOB_MAX_ROWS`` rows, before any
     row is stored."""
-    batch, rows = None, 0
-    for frame in _upload_chunks(job):
-        if batch is None:
-            batch = batches.batch_new(
-                frame=frame,
-                owner=job.owner,
-                session_key=job.session_key,
-                source_name=job.source_name,
+    limit = settings.BATCH_JOB_MAX_ROWS
+    try:
+        if job.kind == BatchJob.Kind.JSON:
+            head = next(_upload_chunks(job), None)
+            rows = job.rows_total if head is not None else 0
+        else:
+            # Rows counted, not turned into frames: this pass only checks and measures.
+            head, rows = tables.table_survey(
+                lambda: _upload_pieces(job),
+                file_format=job.kind,
+                sheet=job.sheet_name,
+                max_rows=limit,
             )
-        rows += len(frame)
-        if rows > settings.BATCH_JOB_MAX_ROWS:
-            raise ServiceError(
-                f"the upload has more than {settings.BATCH_JOB_MAX_ROWS:,} rows; a job takes "
-                f"at most {settings.BATCH_JOB_MAX_ROWS:,} (BATCH_JOB_MAX_ROWS)"
-            )
-    if batch is None or rows == 0:
+    except (DataError, ValueError) as exc:
+        raise ServiceError(str(exc)) from None
+    if rows > limit:
+        raise ServiceError(
+            f"the upload has more than {limit:,} rows; a job takes at most {limit:,} "
+            "(BATCH_JOB_MAX_ROWS)"
+        )
+    if head is None or rows == 0:
         raise ServiceError("the file has a header but no rows")
+    batch = batches.batch_new(
+        frame=head, owner=job.owner, session_key=job.session_key, source_name=job.source_name
+    )
     return batch, rows
 
 
