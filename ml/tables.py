@@ -1,5 +1,6 @@
 """Reading the tables people upload: CSV or tab-separated text in the encodings
-spreadsheets write, and Excel workbooks (``.xlsx``, read with openpyxl).
+spreadsheets write (``ml.text_encoding``), and Excel workbooks (``.xlsx``, read with
+openpyxl: ``ml.workbooks``).
 
 Every reader yields frames of raw cells as text, with canonical column names
 (``ml.schema.normalize_header``) and, in ``frame.attrs``: ``source_headers`` (the headers as
@@ -13,21 +14,26 @@ memory does not grow with the file.
 
 from __future__ import annotations
 
-import codecs
+import contextlib
 import csv
-import datetime
 import io
 import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import charset_normalizer
 import pandas as pd
 
 from ml import schema
 from ml.errors import DataError
+from ml.text_encoding import (  # noqa: F401 (read from here by ml.data and the uploads)
+    SPREADSHEET_ENCODINGS,
+    UNREADABLE_TEXT,
+    PiecesReader,
+    decode_text,
+    detect_encoding,
+)
+from ml.workbooks import NOT_A_WORKBOOK, workbook_row_count, workbook_rows  # noqa: F401
 
 CSV, XLSX = "csv", "xlsx"
 # Excel writes a workbook as a zip archive; these are its first bytes.
@@ -60,95 +66,6 @@ def sniff_format(name: str, head: bytes) -> str:
     if name.lower().endswith((".xlsx", ".xlsm")) or head.startswith(ZIP_MAGIC):
         return XLSX
     return CSV
-
-
-# --- Text: encodings ----------------------------------------------------------------------
-
-# The encodings spreadsheets write: Excel's "CSV UTF-8" (with a BOM) and plain UTF-8,
-# "Unicode text" (UTF-16 with a BOM), and "CSV" on Windows (Windows-1252, whose
-# printable range covers Latin-1's). charset-normalizer chooses among these only: left
-# to all its code pages, it reads a Windows file of curly apostrophes as Central European.
-SPREADSHEET_ENCODINGS = ("utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "cp1252", "latin_1")
-UNREADABLE_TEXT = (
-    "the file is not text in an encoding spreadsheets write (UTF-8, UTF-16, Windows-1252): "
-    "save it as 'CSV UTF-8'"
-)
-SNIFF_BYTES = 1024 * 1024  # what charset-normalizer is shown of a file that is not UTF-8
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
-def detect_encoding(pieces: Iterable[bytes]) -> tuple[str, bool]:
-    """(Python codec, began with a BOM) of text read in pieces.
-
-    UTF-8 (with or without a BOM) when every piece decodes as such, checked in one
-    streaming pass; anything else is given to charset-normalizer, limited to
-    ``SPREADSHEET_ENCODINGS``, on the first ``SNIFF_BYTES``; when it finds none fitting
-    (a short file), Windows-1252. A codec that drops the BOM is returned (``utf-8-sig``).
-    """
-    head, utf8 = b"", True
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for piece in pieces:
-        if len(head) < SNIFF_BYTES:
-            head += bytes(piece[: SNIFF_BYTES - len(head)])
-        if utf8:
-            try:
-                decoder.decode(piece)
-            except UnicodeDecodeError:
-                utf8 = False
-        if not utf8 and len(head) >= SNIFF_BYTES:
-            break
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    bom = head.startswith(_BOMS)
-    # A NUL is no character of a text table; it is every other byte of UTF-16, which is
-    # also valid UTF-8.
-    if utf8 and b"\x00" not in head[:4096]:
-        return "utf-8-sig", bom
-    match = charset_normalizer.from_bytes(head, cp_isolation=list(SPREADSHEET_ENCODINGS)).best()
-    encoding = match.encoding if match is not None else "cp1252"
-    if bom and encoding.startswith(("utf_16", "utf_8")):
-        # The codecs that read the BOM and drop it.
-        encoding = "utf_16" if encoding.startswith("utf_16") else "utf-8-sig"
-    return encoding, bom
-
-
-def decode_text(data: bytes) -> str:
-    """Bytes of a CSV/TSV file as text, whatever encoding a spreadsheet saved it in
-    (``detect_encoding``); a BOM is dropped. Raises ``DataError`` (``UNREADABLE_TEXT``) for
-    bytes none of these decode (a binary file)."""
-    encoding, _ = detect_encoding([data])
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        raise DataError(UNREADABLE_TEXT) from None
-    if "\x00" in text:
-        raise DataError(UNREADABLE_TEXT)
-    return text.lstrip("\ufeff")
-
-
-class _PiecesReader(io.RawIOBase):
-    """A readable file over an iterable of byte pieces, so that ``io.TextIOWrapper``
-    decodes them as they come."""
-
-    def __init__(self, pieces: Iterable[bytes]):
-        self._pieces, self._pending = iter(pieces), b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            try:
-                self._pending = bytes(next(self._pieces))
-            except StopIteration:
-                return 0
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
 
 
 # --- Text: rows ------------------------------------------------------------------------------
@@ -204,86 +121,6 @@ def _text_rows(lines: Iterator[str]) -> tuple[str, Iterator[tuple[int, list[str]
             raise DataError(UNREADABLE_TEXT) from None
 
     return delimiter, records()
-
-
-# --- Workbooks -----------------------------------------------------------------------------
-
-NOT_A_WORKBOOK = (
-    "the file is not an Excel workbook (.xlsx) that can be read; an older .xls or a "
-    "renamed file? Save it from Excel as 'Excel Workbook (.xlsx)' or 'CSV UTF-8'"
-)
-
-
-def _cell_text(value) -> str:
-    """A workbook cell as the text a CSV export of it holds: ``72`` and ``72.0`` → "72",
-    ``72.5`` → "72.5", a date → ISO 8601, ``True`` → "TRUE", empty → ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _open_sheet(file, sheet: str):
-    """(workbook, worksheet) of ``sheet`` (case and surrounding spaces ignored), or of the
-    first sheet when ``sheet`` is blank, opened read-only. Raises ``DataError``."""
-    import openpyxl  # a workbook upload is rare; keep it off every other import's path
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise DataError(NOT_A_WORKBOOK) from None
-    if sheet.strip():
-        names = {name.strip().lower(): name for name in book.sheetnames}
-        if sheet.strip().lower() not in names:
-            listed = ", ".join(f"'{schema.shown(n)}'" for n in book.sheetnames)
-            book.close()
-            raise DataError(
-                f"the workbook has no sheet named '{schema.shown(sheet)}' (its sheets: {listed})"
-            )
-        worksheet = book[names[sheet.strip().lower()]]
-    else:
-        worksheet = book.worksheets[0]
-    if not hasattr(worksheet, "iter_rows"):
-        book.close()
-        raise DataError(f"sheet '{worksheet.title}' is a chart, not a table of students")
-    return book, worksheet
-
-
-def workbook_row_count(file, sheet: str = "") -> int:
-    """The rows after the first in the used range that ``sheet`` records (Excel writes it;
-    counted when a writer did not): good enough to choose between now and a job."""
-    book, worksheet = _open_sheet(file, sheet)
-    try:
-        if worksheet.max_row is None:
-            worksheet.reset_dimensions()
-            return max(sum(1 for _ in worksheet.iter_rows(values_only=True)) - 1, 0)
-        return max(worksheet.max_row - 1, 0)
-    finally:
-        book.close()
-
-
-def _workbook_rows(file, sheet: str) -> tuple[str, Iterator[tuple[int, list[str]]]]:
-    """(sheet title, iterator of (row number, cells as text) of the non-blank rows)."""
-    book, worksheet = _open_sheet(file, sheet)
-    # Some writers record a wrong used range; read what the sheet holds instead.
-    worksheet.reset_dimensions()
-
-    def records():
-        try:
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                if any(cell.strip() for cell in cells):
-                    yield number, cells
-        finally:
-            book.close()
-
-    return worksheet.title, records()
 
 
 # --- Frames ----------------------------------------------------------------------------------
@@ -418,7 +255,7 @@ def _frames(source: _Source, chunk_rows: int | None, skip_rows: int) -> Iterator
 def _text_source(pieces: Callable[[], Iterable[bytes]]) -> _Source:
     encoding, bom = detect_encoding(pieces())
     text = io.TextIOWrapper(
-        io.BufferedReader(_PiecesReader(pieces())), encoding=encoding, newline=""
+        io.BufferedReader(PiecesReader(pieces())), encoding=encoding, newline=""
     )
     try:
         delimiter, records = _text_rows(iter(text))
@@ -428,8 +265,22 @@ def _text_source(pieces: Callable[[], Iterable[bytes]]) -> _Source:
 
 
 def _sheet_source(file, sheet: str) -> _Source:
-    title, records = _workbook_rows(file, sheet)
+    title, records = workbook_rows(file, sheet)
     return _source(records, TableFormat(XLSX, "", False, title), "row")
+
+
+@contextlib.contextmanager
+def _opened(pieces: Callable[[], Iterable[bytes]], file_format: str, sheet: str):
+    """The ``_Source`` of the table in ``pieces()``: text read as it streams; a workbook
+    spooled to a temporary file first, since a zip is read from its end."""
+    if file_format != XLSX:
+        yield _text_source(pieces)
+        return
+    with tempfile.TemporaryFile() as spool:
+        for piece in pieces():
+            spool.write(piece)
+        spool.seek(0)
+        yield _sheet_source(spool, sheet)
 
 
 def table_chunks(
@@ -450,14 +301,8 @@ def table_chunks(
     spreadsheet writes, a quote never closed, a header without names or with a column
     twice, a title row above the header, a file that is no workbook, a missing sheet.
     """
-    if file_format == XLSX:
-        with tempfile.TemporaryFile() as spool:
-            for piece in pieces():
-                spool.write(piece)
-            spool.seek(0)
-            yield from _frames(_sheet_source(spool, sheet), chunk_rows, skip_rows)
-        return
-    yield from _frames(_text_source(pieces), chunk_rows, skip_rows)
+    with _opened(pieces, file_format, sheet) as source:
+        yield from _frames(source, chunk_rows, skip_rows)
 
 
 def table_survey(
@@ -484,13 +329,8 @@ def table_survey(
                 break
         return _frame(source, columns, head), count
 
-    if file_format == XLSX:
-        with tempfile.TemporaryFile() as spool:
-            for piece in pieces():
-                spool.write(piece)
-            spool.seek(0)
-            return survey(_sheet_source(spool, sheet))
-    return survey(_text_source(pieces))
+    with _opened(pieces, file_format, sheet) as source:
+        return survey(source)
 
 
 def read_table(data: bytes, *, file_format: str = CSV, sheet: str = "") -> pd.DataFrame:
