@@ -10,18 +10,26 @@ scores keyed by prediction id or reference.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import charset_normalizer
 import pandas as pd
 
 from ml import schema
 from ml.errors import DataError
+
+# Reading files lives in ml.tables; these names stay importable from here.
+from ml.tables import (  # noqa: F401
+    SPREADSHEET_ENCODINGS,
+    UNREADABLE_TEXT,
+    decode_text,
+    frame_from_records,
+    ragged_row_error,
+    read_csv_bytes,
+    read_csv_text,
+)
 
 MIN_ROWS = 50
 # Training stops when more than this share of a file's rows would be dropped as invalid:
@@ -84,147 +92,6 @@ class DataReport:
         }
 
 
-def read_csv_text(text: str) -> pd.DataFrame:
-    """Parse CSV text into a frame of strings with canonical column names.
-
-    Accepts comma- or semicolon-separated text, quoted or not, with or without a BOM.
-    Blank lines are skipped. A row with more fields than the header, or fewer when a
-    schema column is among those missing, keeps its row (cut or padded to the header's
-    width) and is listed in ``frame.attrs["ragged_rows"]`` as ``{row_index: n_fields}`` so
-    that validation rejects it alone. Raises ``DataError`` for empty text, a header without
-    names, a quote never closed, text the csv module cannot read, or a column that appears
-    twice.
-    """
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise DataError("the file is empty")
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    # strict: a quote opened and never closed is an error, not one cell holding the rest
-    # of the file.
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True, strict=True
-    )
-    records, record_start = [], 1
-    try:
-        for row in reader:
-            if not records and len(row) > 1 and not any(cell.strip() for cell in row):
-                raise DataError(f"the header (line {record_start}) has no column names")
-            if any(cell.strip() for cell in row):
-                records.append(row)
-            record_start = reader.line_num + 1
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise DataError(
-                f"a quote opened on line {record_start} is never closed, so the rest of the "
-                "file would be one cell"
-            ) from None
-        raise DataError(f"line {reader.line_num} is not readable CSV ({exc})") from None
-    if not records:
-        raise DataError("the file is empty")
-    header, width = records[0], len(records[0])
-    body, lengths = [], {}
-    for index, row in enumerate(records[1:]):
-        if len(row) != width:
-            lengths[index] = len(row)
-        body.append(row[:width] + [""] * (width - len(row)))
-    frame = _canonical_columns(pd.DataFrame(body, columns=header, dtype=str))
-    # A longer row is malformed; so is a shorter one that lacks a cell of a column the
-    # schema reads (a missing optional last column, such as reference, is allowed).
-    needed = {*schema.FEATURE_NAMES, schema.TARGET}
-    frame.attrs["ragged_rows"] = {
-        index: n for index, n in lengths.items() if n > width or needed & set(frame.columns[n:])
-    }
-    return frame
-
-
-def ragged_row_error(frame: pd.DataFrame, index: int) -> str | None:
-    """The message for row ``index`` of a ``read_csv_text`` frame whose number of fields
-    does not fit its header (see ``read_csv_text``), else ``None``."""
-    n_fields = frame.attrs.get("ragged_rows", {}).get(index)
-    if n_fields is None:
-        return None
-    return f"has {n_fields} fields; the header has {len(frame.columns)}"
-
-
-def _canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    # The headers as sent stay in attrs so that a batch's output can repeat them.
-    headers = [str(c) for c in frame.columns]
-    frame.columns = [schema.normalize_header(c) for c in headers]
-    unnamed = [i + 1 for i, c in enumerate(frame.columns) if not c]
-    if len(unnamed) > 1:
-        listed = ", ".join(map(str, unnamed))
-        raise DataError(f"columns {listed} of the header have no name; name them or remove them")
-    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if duplicated:
-        raise DataError(f"column '{duplicated[0]}' appears more than once")
-    frame.attrs["source_headers"] = headers
-    return frame
-
-
-def frame_from_records(records: list) -> pd.DataFrame:
-    """A frame of raw values from a list of JSON objects, columns named as ``read_csv_text``
-    names them.
-
-    Columns are the union of the objects' keys in first-seen order (kept as sent in
-    ``frame.attrs["source_headers"]``); a key an object lacks is ``None`` in its row.
-    Raises ``DataError`` when the list is empty or an item is not an object.
-    """
-    if not records:
-        raise DataError("the list is empty")
-    headers: dict[str, None] = {}
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            raise DataError(f"item {index} is not an object")
-        headers.update(dict.fromkeys(map(str, record)))
-    columns = list(headers)
-    rows = [[record.get(c) for c in columns] for record in records]
-    return _canonical_columns(pd.DataFrame(rows, columns=columns, dtype=object))
-
-
-# The encodings spreadsheets write: Excel's "CSV UTF-8" (with a BOM) and plain UTF-8,
-# "Unicode text" (UTF-16 with a BOM), and "CSV" on Windows (Windows-1252, whose
-# printable range covers Latin-1's). charset-normalizer chooses among these only: left
-# to all its code pages, it reads a Windows file of curly apostrophes as Central European.
-SPREADSHEET_ENCODINGS = ("utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "cp1252", "latin_1")
-UNREADABLE_TEXT = (
-    "the file is not text in an encoding spreadsheets write (UTF-8, UTF-16, Windows-1252): "
-    "save it as 'CSV UTF-8'"
-)
-
-
-def decode_text(data: bytes) -> str:
-    """Bytes of a CSV/TSV file as text, whatever encoding a spreadsheet saved it in.
-
-    UTF-8 (with or without a BOM) is read as such; anything else is given to
-    charset-normalizer, limited to ``SPREADSHEET_ENCODINGS``; when it finds none fitting
-    (a short file), Windows-1252. A BOM is dropped. Raises ``DataError``
-    (``UNREADABLE_TEXT``) for bytes none of these decode (a binary file).
-    """
-    # A NUL is no character of a text table; it is every other byte of UTF-16, which is
-    # also valid UTF-8.
-    if b"\x00" not in data[:4096]:
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-    match = charset_normalizer.from_bytes(data, cp_isolation=list(SPREADSHEET_ENCODINGS)).best()
-    encoding = match.encoding if match is not None else "cp1252"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        raise DataError(UNREADABLE_TEXT) from None
-    if "\x00" in text:
-        raise DataError(UNREADABLE_TEXT)
-    return text.lstrip("\ufeff")
-
-
-def read_csv_bytes(data: bytes) -> pd.DataFrame:
-    """Decode bytes (``decode_text``: UTF-8, UTF-16, Windows-1252, ...) and parse them as
-    CSV (``read_csv_text``). Raises ``DataError`` as those do."""
-    return read_csv_text(decode_text(data))
-
-
 def cell_error(name: str, raw: object) -> str | None:
     """The rule one raw value of column ``name`` breaks (``None`` when it is valid): the
     message of ``schema.clean_feature``'s ``InvalidValue``, e.g. ``"must be between 0 and
@@ -258,7 +125,7 @@ def rejection_reason(name: str, message: str) -> str:
         return f"{name} out of {schema.SCORE_MIN}–{schema.SCORE_MAX}"
     if message == schema.EMPTY:
         return f"{name} empty"
-    if message == schema.SCORE_NOT_WHOLE:
+    if message.startswith(schema.SCORE_NOT_WHOLE):
         return f"{name} not a whole number"
     if message.startswith("must be at most"):
         return f"{name} too long"
@@ -294,9 +161,10 @@ FOUND_COLUMNS_SHOWN = 20
 
 
 def require_columns(frame: pd.DataFrame, required) -> None:
-    """Raise ``DataError`` naming the first of ``required`` that ``frame`` lacks, with the
-    columns found: the first ``FOUND_COLUMNS_SHOWN``, each quoted short (``schema.shown``),
-    so that a header of thousands of columns does not become the message."""
+    """Raise ``DataError`` naming every one of ``required`` that ``frame`` lacks, at once,
+    with the columns found: the first ``FOUND_COLUMNS_SHOWN``, each quoted short
+    (``schema.shown``), so that a header of thousands of columns does not become the
+    message. E.g. ``"columns 'lunch' and 'writing_score' are missing (found columns: ...)"``."""
     missing = [name for name in required if name not in frame.columns]
     if not missing:
         return
@@ -304,7 +172,12 @@ def require_columns(frame: pd.DataFrame, required) -> None:
     found = ", ".join(names[:FOUND_COLUMNS_SHOWN]) or "none"
     if len(names) > FOUND_COLUMNS_SHOWN:
         found += f" and {len(names) - FOUND_COLUMNS_SHOWN:,} more"
-    raise DataError(f"column '{missing[0]}' is missing (found columns: {found})")
+    quoted = [f"'{name}'" for name in missing]
+    if len(quoted) == 1:
+        what = f"column {quoted[0]} is missing"
+    else:
+        what = f"columns {', '.join(quoted[:-1])} and {quoted[-1]} are missing"
+    raise DataError(f"{what} (found columns: {found})")
 
 
 def validate_rows(frame: pd.DataFrame) -> list[CheckedRow]:
@@ -467,6 +340,12 @@ class OutcomeRow:
     reference: str
     actual_math_score: int | None
     errors: dict[str, str]
+
+    @property
+    def blank_score(self) -> bool:
+        """The score cell is empty and nothing else is wrong: a row to skip, not an error
+        (a class's file filled in halfway)."""
+        return self.errors == {"actual_math_score": schema.EMPTY}
 
 
 def _coalesce_aliases(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:

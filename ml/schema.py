@@ -44,6 +44,10 @@ RACE_ETHNICITY = Feature(
     "race_ethnicity",
     "Race/ethnicity group",
     ("group A", "group B", "group C", "group D", "group E"),
+    help_text=(
+        "Groups A to E are the anonymised labels of the data set the model learnt from; "
+        "they stand for no named group outside it."
+    ),
 )
 PARENTAL_LEVEL_OF_EDUCATION = Feature(
     "parental_level_of_education",
@@ -62,6 +66,7 @@ TEST_PREPARATION_COURSE = Feature(
     "test_preparation_course", "Test preparation course", ("none", "completed")
 )
 READING_SCORE = Feature("reading_score", "Reading score", help_text="0 to 100")
+
 WRITING_SCORE = Feature("writing_score", "Writing score", help_text="0 to 100")
 
 FEATURES: tuple[Feature, ...] = (
@@ -188,6 +193,8 @@ class InvalidValue(ValueError):
 # spellings; none is how a person writes a score, and "1_0" read as 10 scores the wrong
 # student.
 _WHOLE_TEXT = re.compile(r"([+-]?)([0-9]+)(?:\.0*)?")
+# A number written with a decimal comma, as European spreadsheets write "72,0".
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
 # A prediction id as a spreadsheet or a JSON number writes it: "10095" or "10095.0".
 _ID_TEXT = re.compile(r"([0-9]+)(?:\.0*)?")
 ID_MAX = 10**18 - 1  # 18 digits: inside every database's 64-bit integer
@@ -234,13 +241,20 @@ def clean_score(value: object) -> int:
     optional sign and ``.0`` tail, spaces around ignored (``" 72 "``, ``"+7"``,
     ``"72.0"``). Raises ``InvalidValue``: ``EMPTY`` for a blank value (``is_blank``);
     ``SCORE_NOT_WHOLE`` for a boolean, a fraction (``72.5``), NaN or infinity, and any
-    other text (``"1_0"``, ``"７２"``, ``"٣"``, ``"1e2"``, ``"0x10"``, ``"72,0"``) or type;
+    other text (``"1_0"``, ``"７２"``, ``"٣"``, ``"1e2"``, ``"0x10"``) or type, and for a
+    decimal comma (``"72,0"``) that message naming the comma and the whole number;
     ``SCORE_OUT_OF_RANGE`` for a whole number outside 0–100 (``-1``, ``101``, ``1e300``).
     """
     if is_blank(value):
         raise InvalidValue(EMPTY, "empty")
     number = _whole_number(value)
     if number is None:
+        if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()):
+            whole = value.strip().split(",")[0]
+            raise InvalidValue(
+                f'{SCORE_NOT_WHOLE}: "{value.strip()}" has a decimal comma; write {whole}',
+                "invalid",
+            )
         raise InvalidValue(SCORE_NOT_WHOLE, "invalid")
     if not SCORE_MIN <= number <= SCORE_MAX:
         raise InvalidValue(SCORE_OUT_OF_RANGE, "out_of_range")

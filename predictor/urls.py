@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from predictor import accounts
 from predictor.predictions import views
@@ -17,6 +17,17 @@ urlpatterns = [
     path("batch/<uuid:batch_id>/", views.batch_detail, name="batch-detail"),
     path("batch/jobs/<uuid:job_id>/", views.batch_job_detail, name="batch-job-detail"),
     path("batch/<uuid:batch_id>.csv", views.batch_download, name="batch-download"),
+    path(
+        "batch/<uuid:batch_id>.xlsx",
+        views.batch_download,
+        {"file_format": "xlsx"},
+        name="batch-download-xlsx",
+    ),
+    re_path(
+        r"^batch/templates/(?P<kind>class|scores)-template\.(?P<extension>csv|xlsx)$",
+        views.batch_template,
+        name="batch-template",
+    ),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("models/", registry_views.model_list, name="model-list"),

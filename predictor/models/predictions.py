@@ -180,12 +180,24 @@ class Batch(models.Model):
     Holds what the rows cannot: the input's column headers in their order (so the scored
     download repeats the file as sent) and the counts shown on its page. ``rejections``
     maps a reason such as ``"reading_score out of 0–100"`` to the number of rows with it.
+    ``file_format``, ``delimiter`` and ``byte_order_mark`` say how the upload was written,
+    so that its scored download is written the same way (European Excel reads a
+    semicolon file with a BOM in columns, and a workbook comes back as a workbook).
     """
+
+    class FileFormat(models.TextChoices):
+        CSV = "csv", "CSV or tab-separated text"
+        XLSX = "xlsx", "Excel workbook"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     source_name = models.CharField(max_length=200, blank=True, help_text="uploaded file name")
     columns = models.JSONField(default=list, help_text="the input's headers, in order")
+    file_format = models.CharField(max_length=4, choices=FileFormat, default=FileFormat.CSV)
+    delimiter = models.CharField(
+        max_length=1, default=",", blank=True, help_text="of a text upload: , ; or a tab"
+    )
+    byte_order_mark = models.BooleanField(default=False, help_text="the text upload began with one")
     rows_total = models.PositiveIntegerField(default=0)
     rows_scored = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
@@ -234,6 +246,7 @@ class BatchJob(models.Model):
     class Kind(models.TextChoices):
         CSV = "csv"
         JSON = "json"
+        XLSX = "xlsx"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
@@ -243,6 +256,9 @@ class BatchJob(models.Model):
     status = models.CharField(max_length=8, choices=Status, default=Status.QUEUED)
     kind = models.CharField(max_length=4, choices=Kind, default=Kind.CSV)
     source_name = models.CharField(max_length=200, blank=True, help_text="uploaded file name")
+    sheet_name = models.CharField(
+        max_length=100, blank=True, help_text="of a workbook: the sheet to read (blank: the first)"
+    )
     size_bytes = models.PositiveBigIntegerField(default=0)
     rows_total = models.PositiveIntegerField(
         default=0, help_text="the upload's non-blank lines at first, its rows once parsed"

@@ -187,8 +187,8 @@ def _upload(request) -> uploads.Upload:
     if request.content_type.startswith("multipart/"):
         upload = request.FILES.get("file")
         if upload is None:
-            raise ServiceError("send the CSV as a form field named 'file'")
-        return uploads.file_upload(upload)
+            raise ServiceError("send the file (CSV, TSV or .xlsx) as a form field named 'file'")
+        return uploads.file_upload(upload, sheet=str(request.data.get("sheet", "")))
     if request.content_type.startswith("text/csv"):
         return uploads.stream_upload(request.stream)
     return uploads.records_upload(request.data)
@@ -283,12 +283,25 @@ class PredictionOutcomeUpload(APIView):
 
     @api_docs.prediction_outcome_upload_post
     def post(self, request):
+        on_ambiguous = request.query_params.get("on_ambiguous", "newest")
+        if on_ambiguous not in ("newest", "refuse"):
+            raise ServiceError(
+                schema.choice_error(schema.shown(on_ambiguous), ["newest", "refuse"])
+            )
         frame, _ = _upload_frame(request)
         rows = uploads.outcome_rows(frame)
         report = services.prediction_record_outcomes(
-            rows=rows, user=request.user, session_key=_session_key(request)
+            rows=rows,
+            user=request.user,
+            session_key=_session_key(request),
+            on_ambiguous=on_ambiguous,
         )
-        data = {"recorded": report.recorded, "errors": report.errors, "rows": report.rows}
+        data = {
+            "recorded": report.recorded,
+            "skipped": report.skipped,
+            "errors": report.errors,
+            "rows": report.rows,
+        }
         return Response(OutcomeReportSerializer(data).data)
 
 

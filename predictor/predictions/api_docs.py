@@ -143,7 +143,15 @@ prediction_batch_create_post = extend_schema(
     request={
         "text/csv": CSV_BODY,
         "multipart/form-data": inline_serializer(
-            "BatchUpload", {"file": serializers.FileField(help_text="a CSV of students")}
+            "BatchUpload",
+            {
+                "file": serializers.FileField(
+                    help_text="a table of students: CSV, tab-separated text or .xlsx"
+                ),
+                "sheet": serializers.CharField(
+                    required=False, help_text="of a workbook: the sheet (default the first)"
+                ),
+            },
         ),
         "application/json": BATCH_ROWS_SCHEMA,
     },
@@ -228,11 +236,29 @@ prediction_outcome_upload_post = extend_schema(
     request={
         "text/csv": CSV_BODY,
         "multipart/form-data": inline_serializer(
-            "OutcomeUpload", {"file": serializers.FileField(help_text="a CSV of scores")}
+            "OutcomeUpload",
+            {
+                "file": serializers.FileField(
+                    help_text="a table of scores: CSV, tab-separated text or .xlsx"
+                ),
+                "sheet": serializers.CharField(
+                    required=False, help_text="of a workbook: the sheet (default the first)"
+                ),
+            },
         ),
         "application/json": OUTCOME_ROWS_SCHEMA,
     },
     responses={200: OutcomeReportSerializer, 400: TABLE_BAD_REQUEST, 413: TOO_LARGE},
+    parameters=[
+        OpenApiParameter(
+            "on_ambiguous",
+            OpenApiTypes.STR,
+            OpenApiParameter.QUERY,
+            enum=["newest", "refuse"],
+            description="a reference matching several of your scored predictions: "
+            "`newest` (default) records on the newest and says so; `refuse` reports it",
+        )
+    ],
     examples=[
         OpenApiExample(
             "JSON list", value=OUTCOME_ROWS, media_type="application/json", request_only=True
@@ -249,5 +275,7 @@ prediction_outcome_upload_post = extend_schema(
     summary="Record many actual math scores; a report says what each row did",
     description="Columns `actual_math_score` (or `math score`) and `prediction_id` (or "
     "`id`) and/or `reference`. A reference that matches several of your scored "
-    "predictions is reported as ambiguous, never guessed.",
+    "predictions (a class uploaded twice) is recorded on the newest, and the row's "
+    "message says so; with `on_ambiguous=refuse` it is reported instead. A row whose "
+    "score is blank is `skipped`.",
 )

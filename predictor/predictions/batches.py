@@ -97,14 +97,19 @@ def batch_new(
     *, frame: pd.DataFrame, owner=None, session_key: str | None = None, source_name: str = ""
 ) -> Batch:
     """An unsaved ``Batch`` for ``frame``'s rows, its counts at zero (``batch_chunk_store``
-    adds each chunk's). Raises ``ServiceError`` (400) naming a missing feature column."""
+    adds each chunk's), written as the upload was (``frame.attrs["table_format"]``).
+    Raises ``ServiceError`` (400) naming every missing feature column."""
     try:
         require_columns(frame, schema.FEATURE_NAMES)
     except DataError as exc:
         raise ServiceError(str(exc)) from None
+    written = frame.attrs.get("table_format") or {}
     return Batch(
         source_name=source_name[:200],
         columns=batch_headers(frame),
+        file_format=written.get("file_format", Batch.FileFormat.CSV),
+        delimiter=written.get("delimiter", ","),
+        byte_order_mark=written.get("byte_order_mark", False),
         **_attribution(owner, session_key),
     )
 

@@ -1,13 +1,18 @@
-"""CSV renderings of stored predictions: the history export and a batch's scored file.
+"""CSV and workbook renderings of stored predictions: the history export, a batch's scored
+file (written as its upload was: the same delimiter and byte-order mark, or a workbook),
+and the empty templates a class's file starts from.
 
-Both are rendered from database rows, never from stored files, and yield one row at a
-time so that a long list streams.
+All are rendered from database rows, never from stored files; the CSV ones yield one row
+at a time so that a long list streams.
 """
 
 from __future__ import annotations
 
 import csv
+import re
+import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import PurePath
 
 from ml import schema
 from predictor.errors import TRUNCATED_PAYLOAD, error_text
@@ -112,11 +117,73 @@ class _Line:
         return value
 
 
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    """Each row as one CSV line (``\\r\\n`` ends, as RFC 4180 says), for streaming."""
-    writer = csv.writer(_Line())
-    for row in rows:
-        yield writer.writerow(row)
+def csv_lines(
+    rows: Iterable[list[str]], *, delimiter: str = ",", byte_order_mark: bool = False
+) -> Iterator[str]:
+    """Each row as one CSV line (``\\r\\n`` ends, as RFC 4180 says), for streaming, split by
+    ``delimiter`` and, with ``byte_order_mark``, the first preceded by one (so that Excel
+    reads the file as UTF-8)."""
+    writer = csv.writer(_Line(), delimiter=delimiter or ",")
+    for number, row in enumerate(rows):
+        line = writer.writerow(row)
+        yield "\ufeff" + line if byte_order_mark and number == 0 else line
+
+
+def batch_filename(batch: Batch, extension: str) -> str:
+    """The scored file's name: the upload's name with ``-scored`` (``class-7B.xlsx`` →
+    ``class-7B-scored.xlsx``), only letters, digits, ``-``, ``_`` and ``.`` kept (it goes
+    in a header); ``batch-<id>-scored`` for an upload without a name."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePath(batch.source_name or "").stem).strip("._")
+    return f"{stem[:100] or f'batch-{batch.pk}'}-scored.{extension}"
+
+
+def _sheet_value(text: str):
+    # Numbers stay numbers in a workbook: a score typed 72 comes back as 72, not "72".
+    if re.fullmatch(r"-?[0-9]{1,15}", text):
+        return int(text)
+    if re.fullmatch(r"-?[0-9]{1,15}\.[0-9]+", text):
+        return float(text)
+    return text
+
+
+def xlsx_file(rows: Iterable[list[str]], *, title: str = "Scored"):
+    """The rows as an Excel workbook of one sheet, in a temporary file opened for reading
+    (openpyxl's write-only mode: the rows are not all held at once). Text cells stay
+    text, escaped as in the CSV, since a workbook runs formulas too."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    for number, row in enumerate(rows):
+        sheet.append(row if number == 0 else [_sheet_value(cell) for cell in row])
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response that sends it)
+    book.save(file)
+    file.seek(0)
+    return file
+
+
+def template_rows() -> list[list[str]]:
+    """A class's file to fill in: the columns a batch reads, a name column, one example."""
+    return [
+        ["name", *schema.FEATURE_NAMES, "reference"],
+        [
+            "Example Student",
+            "female",
+            "group B",
+            "bachelor's degree",
+            "standard",
+            "none",
+            "72",
+            "74",
+            "7B-01",
+        ],
+    ]
+
+
+OUTCOME_TEMPLATE_ROWS = [
+    ["prediction_id", "reference", "actual_math_score"],
+    ["", "7B-01", ""],
+]
 
 
 def csv_text(rows: Iterable[list[str]]) -> str:

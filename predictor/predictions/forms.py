@@ -53,8 +53,37 @@ class CategoryFormField(forms.ChoiceField):
 def schema_form_field(feature: schema.Feature) -> forms.Field:
     """The Django form field for one schema feature (a choice or a 0–100 integer)."""
     if feature.is_categorical:
-        return CategoryFormField(feature)
+        return CategoryFormField(feature, help_text=feature.help_text)
     return ScoreFormField(label=feature.label, help_text=feature.help_text)
+
+
+# What the form asks for, as the GOV.UK error pattern words it: "Select the student's
+# gender", "Enter the reading score, a whole number from 0 to 100".
+FIELD_PROMPTS = {
+    "gender": "the student's gender",
+    "race_ethnicity": "the student's race/ethnicity group",
+    "parental_level_of_education": "the parents' level of education",
+    "lunch": "the student's lunch",
+    "test_preparation_course": "whether the student took the test preparation course",
+    "reading_score": "the reading score",
+    "writing_score": "the writing score",
+    "actual_math_score": "the actual math score",
+}
+
+
+def field_message(name: str, label: str, code: str | None, message: str) -> str:
+    """The message a person reads beside field ``name`` for an error of ``code``
+    (``"required"``, or one of ``schema.InvalidValue``'s codes); ``message`` is the
+    schema's verdict, kept where it names the rule broken."""
+    prompt = FIELD_PROMPTS.get(name, label.lower())
+    feature = schema.FEATURES_BY_NAME.get(name)
+    if feature is not None and feature.is_categorical:
+        if code in ("required", "empty"):
+            return f"Select {prompt}"  # noqa: S608 (a message, not SQL)
+        return f"Select {prompt} from the list ({message})"  # noqa: S608 (a message, not SQL)
+    if code in ("required", "empty"):
+        return f"Enter {prompt}, a whole number from {schema.SCORE_MIN} to {schema.SCORE_MAX}"
+    return f"{label} {message}"
 
 
 class PredictionForm(forms.Form):
@@ -88,6 +117,20 @@ class PredictionForm(forms.Form):
 
     def error_messages_by_field(self) -> dict[str, list[str]]:
         return {field: list(messages) for field, messages in self.errors.items()}
+
+    def problems(self) -> list[tuple[forms.BoundField, str]]:
+        """(field, message for people, ``field_message``) per invalid field, in the form's
+        order: the error summary's list and each field's message."""
+        found = []
+        for bound in self:
+            errors = self.errors.as_data().get(bound.name)
+            if errors:
+                error = errors[0]
+                text = " ".join(error.messages)
+                # Bound fields are cached by the form: the template finds it on the field.
+                bound.problem = field_message(bound.name, bound.label, error.code, text)
+                found.append((bound, bound.problem))
+        return found
 
 
 # The tutorial app posted race/ethnicity as "ethnicity"; other names were ours.
@@ -167,8 +210,42 @@ class OutcomeForm(forms.Form):
 
     actual_math_score = ScoreFormField(label="Actual math score")
 
+    def problems(self) -> list[tuple[forms.BoundField, str]]:
+        """As ``PredictionForm.problems``."""
+        return PredictionForm.problems(self)
+
 
 class UploadForm(forms.Form):
-    """One CSV file (batch scoring, or real scores)."""
+    """One file (batch scoring, or real scores): CSV, tab-separated text or an Excel
+    workbook, and for a workbook the sheet to read (blank: the first)."""
 
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(
+        label="File (CSV, tab-separated text or Excel .xlsx)",
+        error_messages={"required": "Choose a file to upload", "empty": "The file is empty"},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.tsv,.txt,.xlsx,text/csv,text/tab-separated-values"}
+        ),
+    )
+    sheet = forms.CharField(
+        label="Sheet (optional, for an Excel workbook)",
+        required=False,
+        max_length=100,
+        help_text="Leave blank to read the first sheet.",
+    )
+
+
+class OutcomeUploadForm(UploadForm):
+    """A file of real scores, and what to do when a reference matches several of the
+    user's scored predictions (the same class uploaded twice)."""
+
+    AMBIGUOUS_CHOICES = [
+        ("newest", "Use the newest scored prediction with that reference"),
+        ("refuse", "Refuse the row, so that I give the prediction id"),
+    ]
+    on_ambiguous = forms.ChoiceField(
+        label="When a reference matches several predictions",
+        choices=AMBIGUOUS_CHOICES,
+        initial="newest",
+        widget=forms.RadioSelect,
+        required=False,
+    )

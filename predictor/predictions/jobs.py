@@ -5,7 +5,10 @@ backend: ``batch_job_create`` enqueues ``batch_job_run``, and ``manage.py db_wor
 (the backend's own command) claims it with ``SELECT … FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, an exclusive transaction on SQLite. Nothing here queues anything itself.
 
-Each chunk of ``BATCH_JOB_CHUNK_ROWS`` rows is scored outside any transaction, then its
+The worker reads the stored upload as a stream (``ml.tables.table_chunks``: text decoded
+piece by piece, a workbook through openpyxl's read-only mode), so its memory stays flat
+whatever the file's size: a first pass checks the columns and counts the rows, then each
+chunk of ``BATCH_JOB_CHUNK_ROWS`` rows is parsed, scored outside any transaction, then its
 rows, the batch's counts and the job's ``rows_done`` commit together, so a crash leaves
 either the whole chunk or none of it; ``batch_chunk_store`` also skips rows already
 stored. The backend never gives a claimed task back when its worker dies, so
@@ -20,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import pandas as pd
@@ -30,7 +33,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from ml.data import frame_from_records, read_csv_bytes
+from ml import tables
 from ml.errors import DataError
 from predictor.errors import ServiceError
 from predictor.models import Batch, BatchJob, BatchJobUpload
@@ -59,6 +62,7 @@ def batch_job_from_upload(*, upload, owner=None, session_key: str | None = None)
     return batch_job_create(
         parts=upload.parts(),
         kind=upload.kind,
+        sheet_name=upload.sheet,
         rows_total=upload.rows,
         size_bytes=upload.size,
         owner=owner,
@@ -76,12 +80,14 @@ def batch_job_create(
     owner=None,
     session_key: str | None = None,
     source_name: str = "",
+    sheet_name: str = "",
 ) -> BatchJob:
     """Store an upload piece by piece and enqueue its job, in one transaction.
 
     ``parts``: the file's bytes in order, in pieces of any size (an ``UploadedFile``'s
     ``chunks()``); they are stored in rows of ``UPLOAD_PART_BYTES``, so the upload is never
-    whole in memory. ``kind``: ``"csv"`` or ``"json"`` (a JSON list of objects).
+    whole in memory. ``kind``: ``"csv"``, ``"xlsx"`` (its ``sheet_name``, blank for the
+    first) or ``"json"`` (a JSON list of objects).
     ``rows_total``: the count shown until the worker has parsed the file.
     """
     attribution = services._attribution(owner, session_key)
@@ -91,6 +97,7 @@ def batch_job_create(
             rows_total=rows_total,
             size_bytes=size_bytes,
             source_name=source_name[:200],
+            sheet_name=sheet_name[:100],
             **attribution,
         )
         index, pending = 0, bytearray()
@@ -111,36 +118,76 @@ def batch_job_create(
     return job
 
 
-def _upload_frame(job: BatchJob) -> pd.DataFrame:
-    data = b"".join(
-        bytes(part)
-        for part in BatchJobUpload.objects.filter(job=job)
-        .order_by("index")
-        .values_list("data", flat=True)
-        .iterator(chunk_size=8)
+def _upload_pieces(job: BatchJob) -> Iterator[bytes]:
+    """The stored upload's bytes, one stored part (``UPLOAD_PART_BYTES``) at a time: a
+    query per part, so nothing holds the file or a cursor across the chunks' commits."""
+    indexes = list(
+        BatchJobUpload.objects.filter(job=job).order_by("index").values_list("index", flat=True)
     )
+    for index in indexes:
+        yield bytes(
+            BatchJobUpload.objects.filter(job=job, index=index).values_list("data", flat=True)[0]
+        )
+
+
+def _upload_chunks(job: BatchJob, *, skip_rows: int = 0) -> Iterator[pd.DataFrame]:
+    """The job's table as frames of ``BATCH_JOB_CHUNK_ROWS`` rows after the first
+    ``skip_rows``, parsed as they are read (a JSON list, already one object in the API's
+    memory, is parsed whole). Raises ``ServiceError`` with the reader's plain message."""
+    size = settings.BATCH_JOB_CHUNK_ROWS
     try:
         if job.kind == BatchJob.Kind.JSON:
-            records = json.loads(data)
+            records = json.loads(b"".join(_upload_pieces(job)))
             if not isinstance(records, list):
                 raise ServiceError("send a JSON list of objects, one per student")
-            return frame_from_records(records)
-        return read_csv_bytes(data)
+            frame = tables.frame_from_records(records)
+            for start in range(skip_rows, len(frame), size):
+                part = frame.iloc[start : start + size]
+                part.attrs = dict(frame.attrs)
+                yield part
+            return
+        yield from tables.table_chunks(
+            lambda: _upload_pieces(job),
+            file_format=job.kind,
+            sheet=job.sheet_name,
+            chunk_rows=size,
+            skip_rows=skip_rows,
+        )
     except (DataError, ValueError) as exc:
         raise ServiceError(str(exc)) from None
 
 
-def _rows(frame: pd.DataFrame, start: int, stop: int) -> pd.DataFrame:
-    """Rows ``start``–``stop`` of the file, with the file's headers and its ragged rows
-    renumbered from ``start`` (``ml.data.validate_rows`` reads them so)."""
-    part = frame.iloc[start:stop]
-    part.attrs = {
-        **frame.attrs,
-        "ragged_rows": {
-            i - start: n for i, n in frame.attrs.get("ragged_rows", {}).items() if start <= i < stop
-        },
-    }
-    return part
+def _batch_checked(job: BatchJob) -> tuple[Batch, int]:
+    """A first pass over the upload: the unsaved ``Batch`` (``batches.batch_new``: its
+    columns checked) and the number of rows. Raises ``ServiceError`` for a file that
+    cannot be read to its end or holds more than ``BATCH_JOB_MAX_ROWS`` rows, before any
+    row is stored."""
+    limit = settings.BATCH_JOB_MAX_ROWS
+    try:
+        if job.kind == BatchJob.Kind.JSON:
+            head = next(_upload_chunks(job), None)
+            rows = job.rows_total if head is not None else 0
+        else:
+            # Rows counted, not turned into frames: this pass only checks and measures.
+            head, rows = tables.table_survey(
+                lambda: _upload_pieces(job),
+                file_format=job.kind,
+                sheet=job.sheet_name,
+                max_rows=limit,
+            )
+    except (DataError, ValueError) as exc:
+        raise ServiceError(str(exc)) from None
+    if rows > limit:
+        raise ServiceError(
+            f"the upload has more than {limit:,} rows; a job takes at most {limit:,} "
+            "(BATCH_JOB_MAX_ROWS)"
+        )
+    if head is None or rows == 0:
+        raise ServiceError("the file has a header but no rows")
+    batch = batches.batch_new(
+        frame=head, owner=job.owner, session_key=job.session_key, source_name=job.source_name
+    )
+    return batch, rows
 
 
 def _claim(job_id: uuid.UUID, attempt: int) -> BatchJob | None:
@@ -164,11 +211,12 @@ def _fail(job_id: uuid.UUID, attempt: int, message: str) -> BatchJob:
 
 
 def batch_job_process(*, job_id: uuid.UUID, attempt: int) -> BatchJob:
-    """Parse the job's upload and score and store its rows from ``rows_done`` on, chunk by
-    chunk; returns the job as this attempt left it.
+    """Read the job's upload as a stream and score and store its rows from ``rows_done``
+    on, chunk by chunk; returns the job as this attempt left it.
 
-    A file that cannot be read, or lacks a feature column, fails the job with the reason
-    in ``error`` and stores nothing; so does a model that cannot serve, after storing
+    The first attempt to get this far reads the whole file once to check it: a file that
+    cannot be read, lacks a feature column or holds too many rows fails the job with the
+    reason in ``error`` and stores nothing; so does a model that cannot serve, after storing
     that chunk's rows as failed (the rows before it stay scored)."""
     with transaction.atomic():
         job = _claim(job_id, attempt)
@@ -179,43 +227,41 @@ def batch_job_process(*, job_id: uuid.UUID, attempt: int) -> BatchJob:
         job.started_at = job.started_at or now
         job.save(update_fields=["status", "heartbeat_at", "started_at"])
     try:
-        frame = _upload_frame(job)
-        if len(frame) > settings.BATCH_JOB_MAX_ROWS:
-            raise ServiceError(
-                f"the upload has {len(frame):,} rows; a job takes at most "
-                f"{settings.BATCH_JOB_MAX_ROWS:,} (BATCH_JOB_MAX_ROWS)"
-            )
-        batch = batches.batch_new(
-            frame=frame, owner=job.owner, session_key=job.session_key, source_name=job.source_name
-        )
+        batch = Batch.objects.filter(pk=job.batch_id).first()
+        rows_total = None
+        if batch is None:
+            batch, rows_total = _batch_checked(job)
+            batch.id = job.batch_id
     except ServiceError as exc:
         return _fail(job_id, attempt, exc.message)
-    batch.id = job.batch_id
     with transaction.atomic():
         job = _claim(job_id, attempt)
         if job is None:
             return BatchJob.objects.get(pk=job_id)
         if not Batch.objects.filter(pk=batch.pk).exists():
             batch.save(force_insert=True)
-        job.rows_total = max(len(frame), job.rows_done)
-        job.save(update_fields=["rows_total"])
+        if rows_total is not None:
+            job.rows_total = max(rows_total, job.rows_done)
+            job.save(update_fields=["rows_total"])
 
-    size = settings.BATCH_JOB_CHUNK_ROWS
-    for start in range(job.rows_done, len(frame), size):
-        chunk = batches.batch_chunk_score(
-            frame=_rows(frame, start, start + size), batch=batch, first_row=start
-        )
-        with transaction.atomic():
-            job = _claim(job_id, attempt)
-            if job is None:
-                return BatchJob.objects.get(pk=job_id)
-            batch = Batch.objects.select_for_update().get(pk=job.batch_id)
-            batches.batch_chunk_store(batch=batch, chunk=chunk)
-            job.rows_done = max(job.rows_done, start + len(chunk.predictions))
-            job.heartbeat_at = timezone.now()
-            job.save(update_fields=["rows_done", "heartbeat_at"])
-        if chunk.model_error is not None:
-            return _fail(job_id, attempt, chunk.model_error.message)
+    start = job.rows_done
+    try:
+        for frame in _upload_chunks(job, skip_rows=start):
+            chunk = batches.batch_chunk_score(frame=frame, batch=batch, first_row=start)
+            with transaction.atomic():
+                job = _claim(job_id, attempt)
+                if job is None:
+                    return BatchJob.objects.get(pk=job_id)
+                batch = Batch.objects.select_for_update().get(pk=job.batch_id)
+                batches.batch_chunk_store(batch=batch, chunk=chunk)
+                start += len(chunk.predictions)
+                job.rows_done = max(job.rows_done, start)
+                job.heartbeat_at = timezone.now()
+                job.save(update_fields=["rows_done", "heartbeat_at"])
+            if chunk.model_error is not None:
+                return _fail(job_id, attempt, chunk.model_error.message)
+    except ServiceError as exc:
+        return _fail(job_id, attempt, exc.message)
 
     with transaction.atomic():
         job = _claim(job_id, attempt)

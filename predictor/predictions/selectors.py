@@ -188,3 +188,51 @@ def batch_job_list(*, user, session_key: str | None, limit: int = 10) -> list[Ba
     return list(
         BatchJob.objects.visible_to(user, session_key).exclude(status=BatchJob.Status.DONE)[:limit]
     )
+
+
+@dataclass
+class ClassRow:
+    """One row of a batch as its page shows it: ``number`` (1-based, after the header),
+    ``extras`` ((header, cell) of the upload's other columns, such as a name, in order),
+    ``reference``, ``prediction`` (score, range and status) and ``problems`` (each refused
+    value with its rule: ``"reading_score 105 must be between 0 and 100"``)."""
+
+    number: int
+    extras: list[tuple[str, str]]
+    reference: str
+    prediction: Prediction
+    problems: list[str]
+
+
+def batch_class(*, batch: Batch, limit: int) -> tuple[list[str], list[ClassRow]]:
+    """(the upload's extra column headers, its first ``limit`` rows as ``ClassRow``), in
+    the input's order. Extra columns are those that are neither a feature nor
+    ``reference``; their cells come from each row's stored payload."""
+    read = {*schema.FEATURE_NAMES, "reference"}
+    extras = [c for c in batch.columns if schema.normalize_header(c) not in read]
+    header_of = {schema.normalize_header(c): c for c in batch.columns}
+    rows = []
+    for p in batch_predictions(batch=batch)[:limit]:
+        raw = p.raw_payload if isinstance(p.raw_payload, dict) else {}
+        problems = []
+        for name, message in (p.errors or {}).items():
+            if name in schema.FEATURES_BY_NAME or name == "reference":
+                sent = raw.get(header_of.get(name, name))
+                value = "(empty)" if schema.is_blank(sent) else f"{schema.shown(str(sent))}"
+                problems.append(
+                    f"{name} {message}" if message == schema.EMPTY else f"{name} {value} {message}"
+                )
+            elif name == "row":
+                problems.append(f"the row {message}")
+            else:
+                problems.append(str(message))
+        rows.append(
+            ClassRow(
+                number=p.batch_row + 1,
+                extras=[(c, "" if raw.get(c) is None else str(raw.get(c))) for c in extras],
+                reference=p.reference,
+                prediction=p,
+                problems=problems,
+            )
+        )
+    return extras, rows

@@ -286,14 +286,21 @@ class OutcomeRowResultSerializer(serializers.Serializer):
     prediction_id = serializers.IntegerField(allow_null=True)
     reference = serializers.CharField()
     actual_math_score = serializers.IntegerField(allow_null=True)
-    result = serializers.ChoiceField(choices=["recorded", "error"])
-    message = serializers.CharField()
+    result = serializers.ChoiceField(
+        choices=["recorded", "skipped", "error"],
+        help_text="skipped: the row's score is blank",
+    )
+    message = serializers.CharField(
+        help_text="why not recorded, or which of several predictions a reference matched "
+        "was used (the newest)"
+    )
 
 
 class OutcomeReportSerializer(serializers.Serializer):
     """What an upload of real scores did, row by row."""
 
     recorded = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="rows whose score is blank")
     errors = serializers.IntegerField()
     rows = OutcomeRowResultSerializer(many=True)
 

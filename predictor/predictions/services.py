@@ -269,8 +269,9 @@ class OutcomeReport:
     """What a file of real scores did, row by row.
 
     ``rows``: one dict per input row, in order: ``row`` (1-based), ``prediction_id``,
-    ``reference``, ``actual_math_score``, ``result`` (``"recorded"`` or ``"error"``) and
-    ``message``.
+    ``reference``, ``actual_math_score``, ``result`` (``"recorded"``, ``"skipped"`` for a
+    row whose score is blank, or ``"error"``) and ``message`` (for a recorded row whose
+    reference matched several predictions, which one was used and why).
     """
 
     rows: list[dict] = field(default_factory=list)
@@ -280,20 +281,31 @@ class OutcomeReport:
         return sum(r["result"] == "recorded" for r in self.rows)
 
     @property
+    def skipped(self) -> int:
+        return sum(r["result"] == "skipped" for r in self.rows)
+
+    @property
     def errors(self) -> int:
-        return len(self.rows) - self.recorded
+        return len(self.rows) - self.recorded - self.skipped
 
 
 def prediction_record_outcomes(
-    *, rows: list[OutcomeRow], user=None, session_key: str | None = None
+    *,
+    rows: list[OutcomeRow],
+    user=None,
+    session_key: str | None = None,
+    on_ambiguous: str = "newest",
 ) -> OutcomeReport:
     """Record many real scores at once, each matched by prediction id or by reference.
 
     Only predictions the person may see are matched (``visible_to``), and only scored
-    ones (status ok) take a score. A reference must match exactly one scored prediction:
-    when it matches several, the row is reported as ambiguous with their ids, never
-    guessed. A prediction named by two rows keeps the first row's score; the second is
-    reported. Good rows are written in one transaction whatever the bad ones say.
+    ones (status ok) take a score. A reference that matches several scored predictions
+    (the same class uploaded twice) takes the newest of them, and the row's message says
+    so, with the others' ids; with ``on_ambiguous="refuse"`` such a row is reported
+    instead, never guessed. A row whose score is blank (a class's file filled in halfway)
+    is ``"skipped"``, not an error. A prediction named by two rows keeps the first row's
+    score; the second is reported. Good rows are written in one transaction whatever the
+    bad ones say.
     """
     visible = Prediction.objects.visible_to(user, session_key)
     ids = {r.prediction_id for r in rows if not r.errors and r.prediction_id}
@@ -301,7 +313,8 @@ def prediction_record_outcomes(
     fields = ("pk", "status", "reference", "created_at", "model_version_id")
     by_id = {p["pk"]: p for p in visible.filter(pk__in=ids).values(*fields)}
     by_reference: dict[str, list[dict]] = {}
-    for p in visible.filter(reference__in=references).values(*fields):
+    matches = visible.filter(reference__in=references).order_by("-created_at", "-pk")
+    for p in matches.values(*fields):
         by_reference.setdefault(p["reference"], []).append(p)
 
     report = OutcomeReport()
@@ -313,7 +326,10 @@ def prediction_record_outcomes(
             "reference": row.reference,
             "actual_math_score": row.actual_math_score,
         }
-        target, message = _outcome_target(row, by_id, by_reference)
+        if row.blank_score:
+            report.rows.append({**entry, "result": "skipped", "message": "no score given"})
+            continue
+        target, message = _outcome_target(row, by_id, by_reference, on_ambiguous)
         if target is not None and target in chosen:
             target, message = None, f"prediction {target} was already set by row {chosen[target]}"
         if target is None:
@@ -321,7 +337,12 @@ def prediction_record_outcomes(
             continue
         chosen[target] = number
         report.rows.append(
-            {**entry, "prediction_id": target, "result": "recorded", "message": "recorded"}
+            {
+                **entry,
+                "prediction_id": target,
+                "result": "recorded",
+                "message": message or "recorded",
+            }
         )
 
     now = timezone.now()
@@ -342,7 +363,11 @@ def prediction_record_outcomes(
     return report
 
 
-def _outcome_target(row: OutcomeRow, by_id: dict, by_reference: dict) -> tuple[int | None, str]:
+def _outcome_target(
+    row: OutcomeRow, by_id: dict, by_reference: dict, on_ambiguous: str = "newest"
+) -> tuple[int | None, str]:
+    """(prediction id, message) for a row: the id and ``""`` (or, for a reference matching
+    several, why this one), or ``None`` and the reason none was chosen."""
     if row.errors:
         return None, error_text(row.errors)
     if row.prediction_id:
@@ -358,15 +383,22 @@ def _outcome_target(row: OutcomeRow, by_id: dict, by_reference: dict) -> tuple[i
             return None, f"prediction {row.prediction_id} was {found['status']}, not scored"
         return row.prediction_id, ""
     matches = by_reference.get(row.reference, [])
-    scored = [p["pk"] for p in matches if p["status"] == Prediction.Status.OK]
+    scored = [p["pk"] for p in matches if p["status"] == Prediction.Status.OK]  # newest first
     if len(scored) == 1:
         return scored[0], ""
     if len(scored) > 1:
-        listed = ", ".join(map(str, sorted(scored)[:10]))
-        more = f" and {len(scored) - 10} more" if len(scored) > 10 else ""
-        return None, (
-            f"reference '{row.reference}' matches {len(scored)} scored predictions "
-            f"({listed}{more}); give the prediction id instead"
+        others = sorted(scored[1:])
+        listed = ", ".join(map(str, others[:10]))
+        more = f" and {len(others) - 10} more" if len(others) > 10 else ""
+        if on_ambiguous == "refuse":
+            return None, (
+                f"reference '{row.reference}' matches {len(scored)} scored predictions "
+                f"({', '.join(map(str, sorted(scored)[:10]))}{more}); give the prediction id "
+                "instead"
+            )
+        return scored[0], (
+            f"reference '{row.reference}' matches {len(scored)} scored predictions: recorded "
+            f"on the newest, {scored[0]} (not {listed}{more})"
         )
     if matches:
         return None, f"reference '{row.reference}' matches no scored prediction"

@@ -2,7 +2,9 @@
 
 Limits come from settings: a body over ``BATCH_MAX_BYTES`` or a table over
 ``BATCH_MAX_ROWS`` rows raises ``TooLargeError`` (413); an empty, undecodable or
-non-tabular upload raises ``ServiceError`` (400) with ``ml.data``'s plain message.
+non-tabular upload raises ``ServiceError`` (400) with ``ml.tables``' plain message.
+A file is CSV or tab-separated text, or an Excel workbook (``.xlsx``: its first sheet,
+or the one named).
 An upload past ``BATCH_SYNC_MAX_ROWS`` rows (``Upload.as_job``) is scored as a batch job
 instead, up to ``BATCH_JOB_MAX_ROWS`` rows and ``BATCH_JOB_MAX_BYTES`` bytes.
 """
@@ -18,7 +20,8 @@ import pandas as pd
 from django.conf import settings
 from django.core.files import File
 
-from ml.data import OutcomeRow, frame_from_records, read_csv_bytes, validate_outcome_rows
+from ml import tables
+from ml.data import OutcomeRow, validate_outcome_rows
 from ml.errors import DataError
 from predictor.errors import LengthRequiredError, ServiceError, TooLargeError
 
@@ -57,11 +60,14 @@ def _check_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def csv_frame(data: bytes) -> pd.DataFrame:
-    """A CSV upload as a frame of strings with canonical column names (``ml.data``)."""
+def csv_frame(data: bytes, *, file_format: str = tables.CSV, sheet: str = "") -> pd.DataFrame:
+    """An upload (CSV/TSV text, or an ``.xlsx`` workbook's ``sheet``) as a frame of strings
+    with canonical column names (``ml.tables.read_table``)."""
     check_size(len(data))
+    if file_format == tables.CSV and not data.strip():
+        raise ServiceError("the file is empty")
     try:
-        return _check_rows(read_csv_bytes(data))
+        return _check_rows(tables.read_table(data, file_format=file_format, sheet=sheet))
     except DataError as exc:
         raise ServiceError(str(exc)) from None
 
@@ -83,16 +89,17 @@ def json_frame(records) -> pd.DataFrame:
                 "a number or null, not an object or a list"
             )
     try:
-        return _check_rows(frame_from_records(records))
+        return _check_rows(tables.frame_from_records(records))
     except DataError as exc:
         raise ServiceError(str(exc)) from None
 
 
-def file_frame(upload) -> pd.DataFrame:
-    """An uploaded CSV file (Django ``UploadedFile``) as ``csv_frame`` reads it, its size
-    checked before it is read."""
+def file_frame(upload, *, sheet: str = "") -> pd.DataFrame:
+    """An uploaded file (Django ``UploadedFile``: text, or a workbook by its name or its
+    first bytes) as ``csv_frame`` reads it, its size checked before it is read."""
     check_size(upload.size)
-    return csv_frame(upload.read())
+    data = upload.read()
+    return csv_frame(data, file_format=tables.sniff_format(upload.name or "", data), sheet=sheet)
 
 
 def outcome_rows(frame: pd.DataFrame) -> list[OutcomeRow]:
@@ -125,9 +132,10 @@ def check_job_size(n_bytes: int) -> None:
 
 @dataclass
 class Upload:
-    """A table as uploaded, not yet parsed: ``kind`` ``"csv"`` or ``"json"``, ``rows``
-    (a CSV's non-blank lines after the header, a JSON list's length), ``size`` in bytes,
-    and ``parts()``, its bytes again in pieces (a spooled file is never read whole)."""
+    """A table as uploaded, not yet parsed: ``kind`` ``"csv"``, ``"xlsx"`` or ``"json"``,
+    ``rows`` (a CSV's non-blank lines after the header, a sheet's used rows after the
+    first, a JSON list's length), ``size`` in bytes, ``parts()``, its bytes again in pieces
+    (a spooled file is never read whole), and for a workbook the ``sheet`` to read."""
 
     kind: str
     rows: int
@@ -135,6 +143,7 @@ class Upload:
     parts: Callable[[], Iterable[bytes]]
     source_name: str = ""
     records: list | None = None
+    sheet: str = ""
 
     @property
     def as_job(self) -> bool:
@@ -157,7 +166,7 @@ class Upload:
         ``json_frame``: their limits and messages)."""
         if self.kind == "json":
             return json_frame(self.records)
-        return csv_frame(b"".join(self.parts()))
+        return csv_frame(b"".join(self.parts()), file_format=self.kind, sheet=self.sheet)
 
 
 def _count_rows(pieces: Iterable[bytes]) -> tuple[int, int]:
@@ -173,10 +182,21 @@ def _count_rows(pieces: Iterable[bytes]) -> tuple[int, int]:
     return max(lines - 1, 0), size
 
 
-def file_upload(upload) -> Upload:
-    """An uploaded CSV file (Django ``UploadedFile``, on disk past
-    ``FILE_UPLOAD_MAX_MEMORY_SIZE``), counted piece by piece."""
+def file_upload(upload, *, sheet: str = "") -> Upload:
+    """An uploaded file (Django ``UploadedFile``, on disk past
+    ``FILE_UPLOAD_MAX_MEMORY_SIZE``): text counted piece by piece, a workbook by the used
+    range its sheet records. Raises ``ServiceError`` (400) for a workbook that cannot be
+    opened or lacks ``sheet``."""
     check_job_size(upload.size)
+    upload.seek(0)
+    kind = tables.sniff_format(upload.name or "", upload.read(len(tables.ZIP_MAGIC)))
+    if kind == tables.XLSX:
+        upload.seek(0)
+        try:
+            rows = tables.workbook_row_count(upload, sheet)
+        except DataError as exc:
+            raise ServiceError(str(exc)) from None
+        return Upload(kind, rows, upload.size, upload.chunks, upload.name or "", sheet=sheet)
     rows, size = _count_rows(upload.chunks())
     return Upload("csv", rows, size, upload.chunks, source_name=upload.name or "")
 

@@ -9,7 +9,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +22,7 @@ from predictor.predictions import batches, exports, jobs, selectors, services, u
 from predictor.predictions.forms import (
     HistoryFilterForm,
     OutcomeForm,
+    OutcomeUploadForm,
     PredictionForm,
     UploadForm,
     from_tutorial_post,
@@ -35,7 +36,7 @@ MODEL_UNAVAILABLE_TEXT = (
     "administrator has been alerted; anything you enter now will be kept but not scored."
 )
 HISTORY_PAGE_SIZE = 25
-BATCH_PROBLEM_ROWS_SHOWN = 100
+BATCH_CLASS_ROWS_SHOWN = 500  # a class or a school year; the download has every row
 
 
 def session_key(request) -> str:
@@ -59,7 +60,9 @@ def _predict_from_post(request, data):
             session_key=key,
             reference=str(data.get("reference", "")),
         )
-        return render(request, "predictor/home.html", {"form": form}, status=400)
+        return render(
+            request, "predictor/home.html", {"form": form, "problems": form.problems()}, status=400
+        )
     try:
         prediction = services.prediction_create(
             features=form.features(),
@@ -162,8 +165,22 @@ def prediction_outcome(request, pk: int):
         raise Http404("no such prediction")
     form = OutcomeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Actual math score: {' '.join(form.errors['actual_math_score'])}")
-        return redirect("prediction-detail", pk=pk)
+        # The error at the field, the value as typed kept: the page again, not a redirect.
+        result = selectors.prediction_result(
+            pk=pk, user=request.user, session_key=session_key(request)
+        )
+        services.prediction_what_if(result=result)
+        return render(
+            request,
+            "predictor/prediction_detail.html",
+            {
+                "result": result,
+                "error_text": error_text(result.prediction.errors, labels=True),
+                "outcome_form": form,
+                "problems": form.problems(),
+            },
+            status=400,
+        )
     try:
         services.prediction_record_outcome(
             prediction=prediction, actual_math_score=form.cleaned_data["actual_math_score"]
@@ -234,16 +251,21 @@ def history_export(request):
 
 @require_http_methods(["GET", "POST"])
 def outcome_upload(request):
-    """Upload real scores (CSV) matched by prediction id or reference; a report per row."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    """Upload real scores (CSV, TSV or .xlsx) matched by prediction id or reference; a
+    report per row."""
+    form = OutcomeUploadForm(request.POST or None, request.FILES or None)
     report, error, code = None, None, 200
     if request.method == "POST":
         if form.is_valid():
+            data = form.cleaned_data
             try:
                 report = services.prediction_record_outcomes(
-                    rows=uploads.outcome_rows(uploads.file_frame(form.cleaned_data["file"])),
+                    rows=uploads.outcome_rows(
+                        uploads.file_frame(data["file"], sheet=data["sheet"])
+                    ),
                     user=request.user,
                     session_key=session_key(request),
+                    on_ambiguous=data["on_ambiguous"] or "newest",
                 )
             except ServiceError as exc:
                 error, code = exc.message, exc.status_code
@@ -260,15 +282,18 @@ def outcome_upload(request):
 @throttle_posts
 @require_http_methods(["GET", "POST"])
 def batch_upload(request):
-    """Upload a CSV of students; every row is scored or rejected, then the batch's page."""
+    """Upload a class (CSV, TSV or .xlsx); every row is scored or rejected, then the
+    batch's page."""
     form = UploadForm(request.POST or None, request.FILES or None)
     error, code = None, 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                return _score_upload(request, form.cleaned_data["file"])
+                return _score_upload(request, form.cleaned_data["file"], form.cleaned_data["sheet"])
             except ServiceError as exc:
-                error, code = exc.message, exc.status_code
+                # A teacher's page names no developer command: 503s get the plain sentence.
+                error = MODEL_UNAVAILABLE_TEXT if exc.status_code == 503 else exc.message
+                code = exc.status_code
         else:
             code = 400
     batches = selectors.batch_list(user=request.user, session_key=session_key(request))
@@ -290,9 +315,9 @@ def batch_upload(request):
     )
 
 
-def _score_upload(request, file):
+def _score_upload(request, file, sheet: str = ""):
     """A small file scored now (then its batch's page), a large one as a job (its page)."""
-    upload = uploads.file_upload(file)
+    upload = uploads.file_upload(file, sheet=sheet)
     if upload.as_job or uploads.prefers_async(request.META):
         job = jobs.batch_job_from_upload(
             upload=upload, owner=request.user, session_key=session_key(request)
@@ -343,23 +368,74 @@ def _visible_batch(request, batch_id: uuid.UUID):
 
 @require_GET
 def batch_detail(request, batch_id: uuid.UUID):
-    """A batch's summary: rows scored, rows rejected and why, and its download."""
+    """A batch's summary: the class (each row's name and other columns, score, range and
+    status, refused values named), the reasons rows were rejected, and its downloads."""
     batch = _visible_batch(request, batch_id)
-    problems = selectors.batch_predictions(batch=batch).exclude(status=Prediction.Status.OK)
+    extras, rows = selectors.batch_class(batch=batch, limit=BATCH_CLASS_ROWS_SHOWN)
     return render(
         request,
         "predictor/batch_detail.html",
-        {"batch": batch, "problems": problems[:BATCH_PROBLEM_ROWS_SHOWN]},
+        {
+            "batch": batch,
+            "extras": extras,
+            "rows": rows,
+            "rows_shown": BATCH_CLASS_ROWS_SHOWN,
+            "is_workbook": batch.file_format == "xlsx",
+        },
     )
 
 
 @require_GET
-def batch_download(request, batch_id: uuid.UUID):
-    """The batch as a CSV: the input's rows and columns, in order, with the results."""
+def batch_download(request, batch_id: uuid.UUID, file_format: str = "csv"):
+    """The batch with its results, named after the upload: ``.csv`` written as the upload
+    was (its delimiter and byte-order mark; a workbook's as UTF-8 with a BOM, which Excel
+    reads), or ``.xlsx``. The input's rows and columns, in order, then the results."""
     batch = _visible_batch(request, batch_id)
-    rows = selectors.batch_predictions(batch=batch).iterator(chunk_size=2000)
-    response = StreamingHttpResponse(
-        exports.csv_lines(exports.batch_rows(batch, rows)), content_type="text/csv; charset=utf-8"
+    wanted = file_format
+    rows = exports.batch_rows(
+        batch, selectors.batch_predictions(batch=batch).iterator(chunk_size=2000)
     )
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}.csv"'
+    if wanted == "xlsx":
+        return FileResponse(
+            exports.xlsx_file(rows),
+            as_attachment=True,
+            filename=exports.batch_filename(batch, "xlsx"),
+            content_type=XLSX_TYPE,
+        )
+    text = batch.file_format == "csv"
+    response = StreamingHttpResponse(
+        exports.csv_lines(
+            rows,
+            delimiter=batch.delimiter if text else ",",
+            byte_order_mark=batch.byte_order_mark if text else True,
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{exports.batch_filename(batch, "csv")}"'
+    )
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+def batch_template(request, kind: str, extension: str):
+    """An empty file to fill in: a class to score (``kind`` ``class``) or its real scores
+    (``scores``), as CSV or a workbook."""
+    rows = exports.template_rows() if kind == "class" else exports.OUTCOME_TEMPLATE_ROWS
+    name = f"studentperf-{kind}-template.{extension}"
+    if extension == "xlsx":
+        return FileResponse(
+            exports.xlsx_file(rows, title=kind),
+            as_attachment=True,
+            filename=name,
+            content_type=XLSX_TYPE,
+        )
+    response = HttpResponse(
+        "".join(exports.csv_lines(rows, byte_order_mark=True)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

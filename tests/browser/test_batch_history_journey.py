@@ -34,7 +34,7 @@ def test_a_teacher_scores_a_class_and_records_a_real_score(journey, teacher, tmp
     journey.check("batch-form")
     csv_path = tmp_path / "class-7B.csv"
     csv_path.write_text(class_csv(30, {4: ("reading score", "120")}))
-    page.get_by_label("CSV file").set_input_files(csv_path)
+    page.get_by_label("File (CSV, tab-separated text or Excel .xlsx)").set_input_files(csv_path)
     page.get_by_role("button", name="Score the file").click()
 
     batch = Batch.objects.get()

@@ -50,14 +50,16 @@ def test_a_reading_score_of_150_is_explained_next_to_its_field(journey, served_m
     message = page.locator(f"#{described_by[-1]}")
     expect(message).to_be_visible()
     expect(message).to_contain_text("must be between 0 and 100")
-    # Next to the field: the message starts just below the input, in the same column.
+    # At the field, as GOV.UK places it: just above the input, in the same column.
     box, text_box = reading.bounding_box(), message.bounding_box()
-    assert 0 <= text_box["y"] - (box["y"] + box["height"]) < 40
+    assert 0 <= box["y"] - (text_box["y"] + text_box["height"]) < 40
     assert abs(text_box["x"] - box["x"]) < 2
-    # The summary at the top says what went wrong and links to the field.
+    # The summary at the top has the focus, says there is a problem and links to the field.
     summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("Please correct the 1 field")
-    summary.get_by_role("link", name="Reading score").click()
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("There is a problem")
+    assert page.title().startswith("Error: ")
+    summary.get_by_role("link", name="Reading score must be between 0 and 100").click()
     expect(reading).to_be_focused()
     expect(page.get_by_label("Writing score", exact=True)).not_to_have_attribute(
         "aria-invalid", "true"

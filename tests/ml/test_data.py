@@ -153,7 +153,7 @@ def test_unnamed_header_columns_are_named_by_position():
     from ml.data import read_csv_text
 
     with pytest.raises(DataError, match="columns 2, 4 of the header have no name"):
-        read_csv_text("gender,,lunch,\nfemale,1,standard,2\n")
+        read_csv_text("gender,,lunch,,reference\nfemale,1,standard,2,7B\n")
 
 
 def curly_students(n: int, seed: int = 5) -> pd.DataFrame:

@@ -163,7 +163,7 @@ def test_a_batch_belongs_to_its_caller(production_model):
     "body, content_type, message",
     [
         ("", "text/csv", "the file is empty"),
-        ("gender,lunch\nmale,standard\n", "text/csv", "column 'race_ethnicity' is missing"),
+        ("gender,lunch\nmale,standard\n", "text/csv", "columns 'race_ethnicity', 'parental"),
         ("\n".join([",".join(KAGGLE_HEADERS)]) + "\n", "text/csv", "no rows"),
         ("[]", "application/json", "the list is empty"),
         ('[{"gender": "male"}, 3]', "application/json", "item 1 is not an object"),
@@ -243,7 +243,9 @@ def test_the_batch_page_explains_a_bad_file(client, production_model):
     upload = SimpleUploadedFile("bad.csv", b"gender\nmale\n", content_type="text/csv")
     response = client.post("/batch/", {"file": upload})
     assert response.status_code == 400
-    assert "column &#x27;race_ethnicity&#x27; is missing" in response.content.decode()
+    assert "Columns &#x27;race_ethnicity&#x27;, &#x27;parental_level_of_education&#x27;" in (
+        response.content.decode()
+    )
     assert not Prediction.objects.exists()
 
 

@@ -38,7 +38,7 @@ def test_a_valid_post_stores_the_prediction_and_shows_it(client, production_mode
         ({"reading_score": "101"}, "reading_score", "must be between 0 and 100"),
         ({"writing_score": "abc"}, "writing_score", "must be a whole number"),
         ({"lunch": "caviar"}, "lunch", '"caviar" is not one of: standard, free/reduced'),
-        ({"gender": ""}, "gender", "This field is required"),
+        ({"gender": ""}, "gender", "Select the student's gender"),
     ],
 )
 def test_a_bad_value_is_shown_next_to_its_field_and_stored_rejected(

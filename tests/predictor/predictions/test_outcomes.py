@@ -96,7 +96,8 @@ def test_the_result_page_form_explains_a_bad_score(client, alice, production_mod
     response = client.post(
         f"/predictions/{prediction.pk}/outcome/", {"actual_math_score": "150"}, follow=True
     )
-    assert "Actual math score: must be between 0 and 100" in response.content.decode()
+    assert response.status_code == 400
+    assert "Actual math score must be between 0 and 100" in response.content.decode()
     prediction.refresh_from_db()
     assert prediction.actual_math_score is None
 
@@ -112,21 +113,25 @@ def test_the_result_page_form_refuses_a_score_python_would_misread(
     response = client.post(
         f"/predictions/{prediction.pk}/outcome/", {"actual_math_score": typed}, follow=True
     )
-    assert response.status_code == 200
-    assert "Actual math score: must be a whole number" in response.content.decode()
+    assert response.status_code == 400
+    assert "Actual math score must be a whole number" in response.content.decode()
     prediction.refresh_from_db()
     assert prediction.actual_math_score is None and prediction.actual_recorded_at is None
 
 
-def upload(client, text: str):
+def upload(client, text: str, **fields):
     return client.post(
         "/history/outcomes/",
-        {"file": SimpleUploadedFile("scores.csv", text.encode(), content_type="text/csv")},
+        {
+            "file": SimpleUploadedFile("scores.csv", text.encode(), content_type="text/csv"),
+            **fields,
+        },
     )
 
 
 def test_an_upload_matches_by_id_and_by_reference_and_reports_each_row(client, alice):
-    """Ids and unique references are recorded; unknown, ambiguous and bad rows are reported."""
+    """Ids and unique references are recorded; unknown, bad and (when refusing them)
+    ambiguous rows are reported."""
     client.force_login(alice)
     by_id = make_prediction(owner=alice)
     by_ref = make_prediction(owner=alice, reference="7B-01")
@@ -144,7 +149,7 @@ def test_an_upload_matches_by_id_and_by_reference_and_reports_each_row(client, a
         f"{by_id.pk},,82\n"
         ",7B-01,101\n"
     )
-    response = upload(client, text)
+    response = upload(client, text, on_ambiguous="refuse")
     assert response.status_code == 200
     rows = response.context["report"].rows
     assert [r["result"] for r in rows] == [
@@ -164,7 +169,7 @@ def test_an_upload_matches_by_id_and_by_reference_and_reports_each_row(client, a
     assert Prediction.objects.get(pk=by_ref.pk).actual_math_score == 64
     assert not Prediction.objects.filter(reference="twin", actual_math_score__isnull=False).exists()
     assert Prediction.objects.get(pk=someone_elses.pk).actual_math_score is None
-    assert "2 recorded, 5 not" in response.content.decode()
+    assert "2 recorded, 0 skipped (no score), 5 not recorded" in response.content.decode()
 
 
 def test_an_upload_without_a_score_column_is_refused_plainly(client, alice):
@@ -172,7 +177,7 @@ def test_an_upload_without_a_score_column_is_refused_plainly(client, alice):
     client.force_login(alice)
     response = upload(client, "prediction_id,grade\n1,50\n")
     assert response.status_code == 400
-    assert "column &#x27;actual_math_score&#x27; is missing" in response.content.decode()
+    assert "Column &#x27;actual_math_score&#x27; is missing" in response.content.decode()
 
 
 def test_the_api_takes_a_json_list_of_scores(api, alice):
