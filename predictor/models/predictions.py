@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ml import schema
+from predictor.models.fields import ShapedJSONField
 from predictor.models.registry import ModelVersion
 
 SCORE_HELP = f"integer {schema.SCORE_MIN}–{schema.SCORE_MAX}"
@@ -67,7 +68,7 @@ class Prediction(models.Model):
     reading_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text=SCORE_HELP)
     writing_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text=SCORE_HELP)
     raw_payload = models.JSONField(null=True, blank=True)
-    errors = models.JSONField(default=dict, blank=True)
+    errors = ShapedJSONField(default=dict, blank=True)
     predicted_math_score = models.FloatField(null=True, blank=True)
     interval_low = models.FloatField(null=True, blank=True)
     interval_high = models.FloatField(null=True, blank=True)
@@ -76,7 +77,7 @@ class Prediction(models.Model):
     contributions = models.JSONField(null=True, blank=True)
     # What a reader of the score must know, e.g. a category the model never saw (list of
     # sentences, ml.predict.PredictionBatch.warnings).
-    warnings = models.JSONField(default=list, blank=True)
+    warnings = ShapedJSONField(default=list, blank=True, shape=list)
     # A student unlike the model's training rows (ml.unusual); the reason is in words.
     unusual = models.BooleanField(default=False)
     unusual_reason = models.TextField(blank=True)
