@@ -228,11 +228,14 @@ class PredictionBatchCreate(JSONOrCSVAPIView):
             job = jobs.batch_job_from_upload(
                 upload=upload, owner=request.user, session_key=_session_key(request)
             )
-            location = reverse("api-batch-job", kwargs={"job_id": job.pk})
+            headers = {"Location": reverse("api-batch-job", kwargs={"job_id": job.pk})}
+            if uploads.prefers_async(request.META):
+                # RFC 7240: only a preference the client stated is said to be applied.
+                headers["Preference-Applied"] = "respond-async"
             return Response(
                 BatchJobSerializer(job, context={"request": request}).data,
                 status=status.HTTP_202_ACCEPTED,
-                headers={"Location": location, "Preference-Applied": "respond-async"},
+                headers=headers,
             )
         result = batches.prediction_create_batch(
             frame=upload.frame(),

@@ -57,8 +57,11 @@ def batch_job_run(job_id: str, attempt: int) -> dict:
 
 def batch_job_from_upload(*, upload, owner=None, session_key: str | None = None) -> BatchJob:
     """``batch_job_create`` for an upload as ``predictions.uploads`` measured it: its job
-    limits checked first (``TooLargeError``, 413), then stored and enqueued."""
+    limits checked first (``TooLargeError``, 413), then its head as a small batch checks a
+    whole file (``ServiceError``, 400: empty, not a table, no rows, a column missing), so
+    such a file is refused at once rather than as a failed job; then stored and enqueued."""
     upload.check_job_limits()
+    _check_head(upload)
     return batch_job_create(
         parts=upload.parts(),
         kind=upload.kind,
@@ -69,6 +72,28 @@ def batch_job_from_upload(*, upload, owner=None, session_key: str | None = None)
         session_key=session_key,
         source_name=upload.source_name,
     )
+
+
+# Rows of an upload read within the request before it becomes a job.
+HEAD_ROWS = 50
+
+
+def _check_head(upload) -> None:
+    try:
+        if upload.kind == BatchJob.Kind.JSON:
+            records = upload.records or []
+            head = tables.frame_from_records(records[:HEAD_ROWS]) if records else None
+        else:
+            chunks = tables.table_chunks(
+                upload.parts, file_format=upload.kind, sheet=upload.sheet, chunk_rows=HEAD_ROWS
+            )
+            head = next(chunks, None)
+            chunks.close()
+    except (DataError, ValueError) as exc:
+        raise ServiceError(str(exc)) from None
+    if head is None or len(head) == 0:
+        raise ServiceError("the file has a header but no rows")
+    batches.batch_new(frame=head)
 
 
 def batch_job_create(

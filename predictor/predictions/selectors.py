@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from ml import schema
@@ -170,6 +170,17 @@ def prediction_result(*, pk: int, user, session_key: str | None) -> PredictionRe
         prediction.predicted_math_score, prediction.interval_low, prediction.interval_high
     )
     return result
+
+
+def batch_versions(*, batch: Batch) -> list[dict]:
+    """The model versions that scored ``batch``'s rows, oldest first, as ``[{"version",
+    "rows"}]``: more than one when a promotion or rollback came while a job ran."""
+    return list(
+        Prediction.objects.filter(batch_id=batch.pk, model_version__isnull=False)
+        .values(version=F("model_version__version"))
+        .annotate(rows=Count("pk"))
+        .order_by("version")
+    )
 
 
 def batch_job_get(*, job_id: uuid.UUID, user, session_key: str | None) -> BatchJob | None:

@@ -371,7 +371,10 @@ class BatchJobSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="why the job failed (empty otherwise)")
     batch_id = serializers.SerializerMethodField(help_text="the batch, once done")
     batch_url = serializers.SerializerMethodField(help_text="the batch's JSON/CSV, once done")
-    download_url = serializers.SerializerMethodField(help_text="the scored CSV, once done")
+    download_url = serializers.SerializerMethodField(
+        help_text="the scored CSV, once done (this API's batch answer as CSV: the same "
+        "token or session that made the job reads it)"
+    )
 
     def _batch(self, job):
         return getattr(job, "batch", None)
@@ -402,7 +405,7 @@ class BatchJobSerializer(serializers.Serializer):
     def get_download_url(self, job) -> str | None:
         if job.status != BatchJob.Status.DONE:
             return None
-        return reverse("batch-download", kwargs={"batch_id": job.batch_id})
+        return reverse("api-batch-detail", kwargs={"batch_id": job.batch_id}) + "?format=csv"
 
 
 def job_rate(job) -> float | None:

@@ -377,6 +377,7 @@ def batch_detail(request, batch_id: uuid.UUID):
         "predictor/batch_detail.html",
         {
             "batch": batch,
+            "versions": selectors.batch_versions(batch=batch),
             "extras": extras,
             "rows": rows,
             "rows_shown": BATCH_CLASS_ROWS_SHOWN,

@@ -171,16 +171,58 @@ def test_an_upload_over_the_job_limit_is_refused_with_413(api, production_model,
     assert not BatchJob.objects.exists() and not Prediction.objects.exists()
 
 
-def test_a_job_of_a_file_missing_a_column_fails_saying_which(api, production_model):
-    """A job whose file lacks a feature column: failed, with the reason; nothing stored."""
-    location = api.post(
-        URL, "gender,lunch\nmale,standard\n", content_type="text/csv", HTTP_PREFER="respond-async"
-    )["Location"]
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "gender,lunch\nmale,standard\n",
+            "columns 'race_ethnicity', 'parental_level_of_education'",
+        ),
+        (class_csv(0), "the file has a header but no rows"),
+        ("", "empty"),
+        (b"\x00\x01\x02binary\xff\xfe" * 50, "not text"),
+    ],
+    ids=["missing-columns", "header-only", "empty", "binary"],
+)
+def test_an_async_upload_a_small_batch_would_refuse_is_refused_at_once(
+    api, production_model, body, message
+):
+    """With `Prefer: respond-async` a file a small batch refuses (a column missing, no
+    rows, empty, not text) is a 400 saying why, at once: no job, nothing stored."""
+    response = api.post(URL, body, content_type="text/csv", HTTP_PREFER="respond-async")
+    assert response.status_code == 400, response.content
+    assert message in response.json()["detail"]
+    assert not BatchJob.objects.exists() and not Prediction.objects.exists()
+
+
+def test_a_job_whose_file_breaks_past_its_head_fails_saying_why(api, production_model):
+    """A fault the request's look at the first rows cannot see (a quote never closed
+    near the end): the job fails with the reader's reason and nothing is stored."""
+    text = class_csv(jobs.HEAD_ROWS + 20) + 'female,"group B\n'
+    response = api.post(URL, text, content_type="text/csv", HTTP_PREFER="respond-async")
+    assert response.status_code == 202
     run_queue()
-    body = api.get(location).json()
-    assert body["status"] == "failed"
-    assert "columns 'race_ethnicity', 'parental_level_of_education'" in body["error"]
+    body = api.get(response["Location"]).json()
+    assert body["status"] == "failed" and body["error"]
     assert not Prediction.objects.exists()
+
+
+def test_a_size_threshold_job_applies_no_preference_and_its_download_reads_with_a_token(
+    api, production_model, settings
+):
+    """Past BATCH_SYNC_MAX_ROWS without `Prefer`: 202 with no `Preference-Applied`
+    (RFC 7240); once done, its `download_url` answers the same token with the CSV."""
+    settings.BATCH_SYNC_MAX_ROWS = 2
+    response = api.post(URL, class_csv(5), content_type="text/csv")
+    assert response.status_code == 202
+    assert "Preference-Applied" not in response
+    run_queue()
+    body = api.get(response["Location"]).json()
+    download = api.get(body["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(download.content.decode("utf-8-sig").splitlines()))
+    assert len(rows) == 5
 
 
 def test_a_json_list_becomes_a_job_too(api, production_model):

@@ -316,3 +316,28 @@ def test_the_batch_page_says_plainly_when_no_model_can_serve(client, db):
     assert response.status_code == 503
     html = response.content.decode()
     assert "Predictions cannot be made right now" in html and "manage.py" not in html
+
+
+def test_a_batch_scored_by_two_versions_names_both_with_their_rows(
+    client, production_model, trained
+):
+    """A promotion while a job ran leaves rows of two versions: the page names each with
+    its row count, not only the first."""
+    import copy
+
+    from predictor.models import Prediction
+    from predictor.registry.services import model_version_register
+
+    response = client.post("/batch/", {"file": xlsx_upload(workbook(class_rows()))})
+    batch = Batch.objects.get()
+    second, _, _ = model_version_register(
+        result=copy.copy(trained), promote=False, actor_label="tests"
+    )
+    later = Prediction.objects.filter(batch_id=batch.pk, status="ok").order_by("batch_row")
+    Prediction.objects.filter(pk__in=list(later.values_list("pk", flat=True)[1:])).update(
+        model_version=second
+    )
+    page = unescape(client.get(response["Location"]).content.decode())
+    v1, v2 = production_model.version, second.version
+    assert f"v{v1}</a> (1 row) and " in page and f"v{v2}</a> (2 rows)" in page
+    assert "the production version changed while it was scored" in page
