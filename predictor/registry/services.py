@@ -27,7 +27,7 @@ from predictor.errors import (
 )
 from predictor.models import ModelArtifact, ModelVersion, ModelVersionEvent
 from predictor.registry import selectors, serving
-from predictor.registry.fairness_gate import GateResult, promotion_fairness_gate
+from predictor.registry.fairness_gate import GateResult, fairness_gate, promotion_fairness_gate
 from predictor.registry.selectors import rollback_target
 
 logger = logging.getLogger(__name__)
@@ -135,10 +135,13 @@ def model_version_register(
             train_row_hashes=result.train_row_hashes,
             holdout=json.loads(result.holdout.to_json(orient="records")),
         )
-        if should_promote and ModelVersion.objects.production().exists():
-            # The fairness gate, as a person's promotion runs it. With nothing in
-            # production there is nothing fairer to keep serving: the card shows the report.
-            gate = promotion_fairness_gate(model_version=version)
+        current = ModelVersion.objects.production().first()
+        if should_promote and current is not None:
+            # The fairness gate, on the rows promotion_decision compared on (the new
+            # held-out rows; the gate leaves out those either was fitted on) and the live
+            # replay. With nothing in production there is nothing fairer to keep serving:
+            # the card shows the report.
+            gate = fairness_gate(candidate=version, production=current, rows=result.holdout)
             if not gate.passed:
                 should_promote = False
                 reason = (
