@@ -139,20 +139,26 @@ prediction_outcome_post = extend_schema(
     summary="Record a prediction's actual math score",
 )
 
+
+def table_upload(component: str, what: str):
+    """A multipart upload of a table of ``what``: the file and, of a workbook, its sheet."""
+    return inline_serializer(
+        component,
+        {
+            "file": serializers.FileField(
+                help_text=f"a table of {what}: CSV, tab-separated text or .xlsx"
+            ),
+            "sheet": serializers.CharField(
+                required=False, help_text="of a workbook: the sheet (default the first)"
+            ),
+        },
+    )
+
+
 prediction_batch_create_post = extend_schema(
     request={
         "text/csv": CSV_BODY,
-        "multipart/form-data": inline_serializer(
-            "BatchUpload",
-            {
-                "file": serializers.FileField(
-                    help_text="a table of students: CSV, tab-separated text or .xlsx"
-                ),
-                "sheet": serializers.CharField(
-                    required=False, help_text="of a workbook: the sheet (default the first)"
-                ),
-            },
-        ),
+        "multipart/form-data": table_upload("BatchUpload", "students"),
         "application/json": BATCH_ROWS_SCHEMA,
     },
     responses={
@@ -235,17 +241,7 @@ prediction_batch_detail_get = extend_schema(
 prediction_outcome_upload_post = extend_schema(
     request={
         "text/csv": CSV_BODY,
-        "multipart/form-data": inline_serializer(
-            "OutcomeUpload",
-            {
-                "file": serializers.FileField(
-                    help_text="a table of scores: CSV, tab-separated text or .xlsx"
-                ),
-                "sheet": serializers.CharField(
-                    required=False, help_text="of a workbook: the sheet (default the first)"
-                ),
-            },
-        ),
+        "multipart/form-data": table_upload("OutcomeUpload", "scores"),
         "application/json": OUTCOME_ROWS_SCHEMA,
     },
     responses={200: OutcomeReportSerializer, 400: TABLE_BAD_REQUEST, 413: TOO_LARGE},

@@ -116,6 +116,25 @@ def test_a_group_both_versions_cover_below_the_floor_is_reported_not_held_agains
     assert any("as under production" in r and "not judged" in r for r in gate.reasons)
 
 
+def promote_without_gender(students):
+    """Production trained without gender: a weaker, gender-biased version to beat."""
+    from predictor.registry.services import model_version_promote
+
+    weaker = register(
+        train(
+            students,
+            seed=0,
+            quick=True,
+            candidates=["ridge"],
+            n_jobs=1,
+            exclude_features=["gender"],
+            interval_method="mondrian",
+            fairness_resamples=0,
+        )
+    )
+    return model_version_promote(model_version=weaker, actor_label="tests", reason="weaker")
+
+
 def test_registering_a_better_but_unfair_version_keeps_it_a_candidate(
     production_model, trained, students
 ):
@@ -123,20 +142,8 @@ def test_registering_a_better_but_unfair_version_keeps_it_a_candidate(
     miss every group is registered as a candidate, the gate's reasons in its register
     event, and production keeps serving."""
     from predictor.models import ModelVersion, ModelVersionEvent
-    from predictor.registry.services import model_version_promote
 
-    without_gender = train(
-        students,
-        seed=0,
-        quick=True,
-        candidates=["ridge"],
-        n_jobs=1,
-        exclude_features=["gender"],
-        interval_method="mondrian",
-        fairness_resamples=0,
-    )
-    weaker = register(without_gender)
-    model_version_promote(model_version=weaker, actor_label="tests", reason="a weaker one")
+    weaker = promote_without_gender(students)
     narrow = copy.copy(trained)
     narrow.model = copy.deepcopy(trained.model)
     narrow.model.interval_method = "marginal"
@@ -158,20 +165,8 @@ def test_registering_a_better_and_fairer_version_promotes_it(production_model, t
     """The same path with production trained without gender (biased by gender) and a
     version with it: lower RMSE, narrower gender gaps, ranges that hold: promoted."""
     from predictor.models import ModelVersion
-    from predictor.registry.services import model_version_promote
 
-    without_gender = train(
-        students,
-        seed=0,
-        quick=True,
-        candidates=["ridge"],
-        n_jobs=1,
-        exclude_features=["gender"],
-        interval_method="mondrian",
-        fairness_resamples=0,
-    )
-    weaker = register(without_gender)
-    model_version_promote(model_version=weaker, actor_label="tests", reason="a weaker one")
+    promote_without_gender(students)
     version, promoted, reason = model_version_register(
         result=copy.copy(trained), promote=True, actor_label="tests"
     )
