@@ -30,12 +30,40 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+# A workbook is a zip: what it unpacks to is read into memory (shared strings whole).
+# Real workbooks unpack to 5–20 times their size; a "zip bomb" to thousands.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_UNPACKED_RATIO = 100
+
+
+def _check_unpacked_size(file) -> None:
+    """Raise ``DataError`` when the workbook would unpack to more than
+    ``MAX_UNPACKED_BYTES``, or more than ``MAX_UNPACKED_RATIO`` times its own size, as its
+    zip directory says (read without unpacking anything)."""
+    start = file.tell() if hasattr(file, "tell") else 0
+    try:
+        with zipfile.ZipFile(file) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise DataError(NOT_A_WORKBOOK) from None
+    finally:
+        file.seek(start)
+    unpacked = sum(info.file_size for info in infos)
+    packed = max(sum(info.compress_size for info in infos), 1)
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_UNPACKED_RATIO * packed:
+        raise DataError(
+            f"the workbook unpacks to {unpacked:,} bytes from {packed:,}: more than a table "
+            "of students holds; save it again from Excel, or as CSV"
+        )
+
+
 def _open_sheet(file, sheet: str):
     """(workbook, worksheet) of ``sheet`` (case and surrounding spaces ignored), or of the
     first sheet when ``sheet`` is blank, opened read-only. Raises ``DataError``."""
     import openpyxl  # a workbook upload is rare; keep it off every other import's path
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked_size(file)
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -57,14 +85,20 @@ def _open_sheet(file, sheet: str):
     return book, worksheet
 
 
-def workbook_row_count(file, sheet: str = "") -> int:
+def workbook_row_count(file, sheet: str = "", *, at_most: int | None = None) -> int:
     """The rows after the first in the used range that ``sheet`` records (Excel writes it;
-    counted when a writer did not): good enough to choose between now and a job."""
+    counted when a writer did not, stopping past ``at_most``, so a large sheet is not read
+    whole to learn it is large): good enough to choose between now and a job."""
     book, worksheet = _open_sheet(file, sheet)
     try:
         if worksheet.max_row is None:
             worksheet.reset_dimensions()
-            return max(sum(1 for _ in worksheet.iter_rows(values_only=True)) - 1, 0)
+            counted = 0
+            for _ in worksheet.iter_rows(values_only=True):
+                counted += 1
+                if at_most is not None and counted > at_most + 1:
+                    break
+            return max(counted - 1, 0)
         return max(worksheet.max_row - 1, 0)
     finally:
         book.close()

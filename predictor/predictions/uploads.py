@@ -193,7 +193,7 @@ def file_upload(upload, *, sheet: str = "") -> Upload:
     if kind == tables.XLSX:
         upload.seek(0)
         try:
-            rows = tables.workbook_row_count(upload, sheet)
+            rows = tables.workbook_row_count(upload, sheet, at_most=settings.BATCH_SYNC_MAX_ROWS)
         except DataError as exc:
             raise ServiceError(str(exc)) from None
         return Upload(kind, rows, upload.size, upload.chunks, upload.name or "", sheet=sheet)

@@ -64,3 +64,34 @@ def test_a_file_named_csv_that_is_a_workbook_is_read_as_one():
     assert tables.sniff_format("class.csv", b"PK\x03\x04rest") == "xlsx"
     assert tables.sniff_format("class.XLSX", b"") == "xlsx"
     assert tables.sniff_format("class.csv", b"gender,") == "csv"
+
+
+def workbook_bytes(rows, *, write_only=False) -> bytes:
+    book = openpyxl.Workbook(write_only=write_only)
+    sheet = book.create_sheet() if write_only else book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_unread():
+    """A "zip bomb" (a few kilobytes holding megabytes of one repeated text) is refused
+    from its zip directory, naming both sizes, before openpyxl reads any of it."""
+    data = workbook_bytes(
+        [["gender", "name"]] + [["male", f"{i}" + "x" * 30_000] for i in range(200)]
+    )
+    assert len(data) < 200_000
+    with pytest.raises(DataError, match=r"unpacks to [\d,]+ bytes from [\d,]+"):
+        tables.read_table(data, file_format=tables.XLSX)
+    with pytest.raises(DataError, match="unpacks to"):
+        tables.workbook_row_count(io.BytesIO(data))
+
+
+def test_counting_a_sheet_without_a_recorded_size_stops_past_the_limit():
+    """A writer that records no used range (openpyxl's write-only mode): the count reads
+    rows only until it passes ``at_most``, and is exact below it."""
+    data = workbook_bytes([["gender"]] + [["male"]] * 300, write_only=True)
+    assert tables.workbook_row_count(io.BytesIO(data)) == 300
+    assert tables.workbook_row_count(io.BytesIO(data), at_most=50) == 51
