@@ -20,7 +20,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from predictor.errors import ModelUnavailableError, ServiceError
-from studentperf.db import BUSY_RETRY_AFTER, database_busy
+from studentperf.db import (
+    BUSY_RETRY_AFTER,
+    database_busy,
+    database_unavailable,
+    forget_connection,
+)
 
 logger = logging.getLogger("django.request")
 
@@ -82,6 +87,21 @@ def exception_handler(exc, context):
                 "detail": "the database is busy with other writes; nothing was stored, "
                 "retry in a few seconds",
                 "code": "database_busy",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+        )
+    if database_unavailable(exc):
+        # Unwritable or unreachable (read-only or full disk, I/O error, PostgreSQL
+        # restarting): a 503 to retry, not a 500, and a fresh connection next time.
+        logger.error("database unavailable", exc_info=exc)
+        set_rollback()
+        forget_connection()
+        return Response(
+            {
+                "detail": "the database cannot be written or reached right now; this "
+                "request may not have been stored: retry in a few seconds",
+                "code": "database_unavailable",
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(BUSY_RETRY_AFTER)},

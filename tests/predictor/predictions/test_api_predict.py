@@ -203,3 +203,34 @@ def test_the_answer_says_which_features_were_used_and_whether_the_student_is_unu
     assert "reading and writing scores differ by 60 points" in unusual["reason"]
     row = Prediction.objects.get(pk=odd.json()["id"])
     assert row.unusual and row.unusual_reason == unusual["reason"]
+
+
+@pytest.fixture
+def read_only_sqlite():
+    """SQLite's own read-only mode on this connection (``PRAGMA query_only``): writes
+    fail with "attempt to write a readonly database", as with a read-only file."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PRAGMA query_only is SQLite's")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA query_only = ON")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA query_only = OFF")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unwritable_database_is_a_503_with_retry_after_not_a_500(
+    client, production_model, read_only_sqlite
+):
+    """The API's write meets a read-only database: 503 with Retry-After and a code saying
+    so, no traceback; the form's page answers 503 too. (Autocommit, as a server runs: a
+    test's own transaction would stay broken after the first error.)"""
+    response = client.post(URL, STUDENT, format="json")
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "5"
+    assert response.json()["code"] == "database_unavailable"
+    page = client.post("/", STUDENT)
+    assert page.status_code == 503
+    assert "cannot be written or reached" in page.content.decode()
