@@ -149,7 +149,9 @@ def table_upload(component: str, what: str):
                 help_text=f"a table of {what}: CSV, tab-separated text or .xlsx"
             ),
             "sheet": serializers.CharField(
-                required=False, help_text="of a workbook: the sheet (default the first)"
+                required=False,
+                allow_blank=True,
+                help_text="of a workbook: the sheet (blank or left out: the first)",
             ),
         },
     )

@@ -57,16 +57,19 @@ def _text(value) -> str:
     return text
 
 
-def _points(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+def _points(value: float | None, decimal: str = ".") -> str:
+    return "" if value is None else f"{value:.1f}".replace(".", decimal)
 
 
 _ECHOED_FIELDS = frozenset((*schema.FEATURE_NAMES, "reference"))
 
 
-def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list[str]]:
+def batch_rows(
+    batch: Batch, predictions: Iterable[Prediction], *, decimal: str = "."
+) -> Iterator[list[str]]:
     """The input's columns as sent, then ``BATCH_RESULT_COLUMNS``; one row per prediction,
-    in the order given (the caller passes them by ``batch_row``)."""
+    in the order given (the caller passes them by ``batch_row``). ``decimal``: the mark in
+    the scores written (``","`` for a semicolon file, as the Excel that wrote it reads)."""
     columns = list(batch.columns)
     # Where a row's cells were too long to keep as sent (services.bounded_payload), its
     # features and reference are echoed from their own columns instead.
@@ -79,9 +82,9 @@ def batch_rows(batch: Batch, predictions: Iterable[Prediction]) -> Iterator[list
             raw = {c: getattr(p, n) for c, n in stored.items()}
         yield [
             *(_text(raw.get(c)) for c in columns),
-            _points(p.predicted_math_score),
-            _points(p.interval_low),
-            _points(p.interval_high),
+            _points(p.predicted_math_score, decimal),
+            _points(p.interval_low, decimal),
+            _points(p.interval_high, decimal),
             p.status,
             _text(error_text(p.errors)),
         ]

@@ -393,8 +393,11 @@ def batch_download(request, batch_id: uuid.UUID, file_format: str = "csv"):
     reads), or ``.xlsx``. The input's rows and columns, in order, then the results."""
     batch = _visible_batch(request, batch_id)
     wanted = file_format
+    text = batch.file_format == "csv"
+    # A semicolon file comes from an Excel whose decimal mark is a comma (Europe).
+    decimal = "," if wanted == "csv" and text and batch.delimiter == ";" else "."
     rows = exports.batch_rows(
-        batch, selectors.batch_predictions(batch=batch).iterator(chunk_size=2000)
+        batch, selectors.batch_predictions(batch=batch).iterator(chunk_size=2000), decimal=decimal
     )
     if wanted == "xlsx":
         return FileResponse(
@@ -403,7 +406,6 @@ def batch_download(request, batch_id: uuid.UUID, file_format: str = "csv"):
             filename=exports.batch_filename(batch, "xlsx"),
             content_type=XLSX_TYPE,
         )
-    text = batch.file_format == "csv"
     response = StreamingHttpResponse(
         exports.csv_lines(
             rows,

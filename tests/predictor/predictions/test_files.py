@@ -164,7 +164,8 @@ def test_a_decimal_comma_is_refused_naming_the_comma(client, production_model):
 
 
 def test_the_csv_download_keeps_the_delimiter_and_byte_order_mark(client, production_model):
-    """A semicolon file with a BOM comes back as class-7B-scored.csv, semicolons and BOM."""
+    """A semicolon file with a BOM comes back as class-7B-scored.csv, semicolons and BOM,
+    and its scores with decimal commas, as the European Excel that wrote it reads them."""
     text = "\ufeff" + ";".join(HEADERS) + "\n"
     text += "\n".join(";".join(map(str, row)) for row in class_rows()) + "\n"
     client.post("/batch/", {"file": SimpleUploadedFile("class 7B.csv", text.encode("utf-8"))})
@@ -176,6 +177,13 @@ def test_the_csv_download_keeps_the_delimiter_and_byte_order_mark(client, produc
     assert body.startswith("\ufeffname;gender;")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 6 and rows[1][0] == "Pupil 0" and rows[1][-2] == "ok"
+    score, low, high = rows[1][-5:-2]
+    assert "," in score and "." not in score and float(score.replace(",", ".")) > 0
+    assert (
+        float(low.replace(",", "."))
+        <= float(score.replace(",", "."))
+        <= float(high.replace(",", "."))
+    )
 
 
 def test_every_missing_column_is_named_at_once(client, production_model):
