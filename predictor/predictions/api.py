@@ -286,7 +286,7 @@ class PredictionOutcomeUpload(APIView):
 
     @api_docs.prediction_outcome_upload_post
     def post(self, request):
-        on_ambiguous = request.query_params.get("on_ambiguous", "newest")
+        on_ambiguous = request.query_params.get("on_ambiguous") or "newest"  # empty: default
         if on_ambiguous not in ("newest", "refuse"):
             raise ServiceError(
                 schema.choice_error(schema.shown(on_ambiguous), ["newest", "refuse"])

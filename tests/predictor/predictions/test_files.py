@@ -274,6 +274,9 @@ def test_the_outcomes_api_reports_skipped_and_refuses_a_bad_option(production_mo
         "/api/v1/predictions/outcomes/?on_ambiguous=guess", data, content_type="text/csv"
     )
     assert bad.status_code == 400 and "guess" in bad.content.decode()
+    # Empty is left out, as the schema says of every optional parameter: the default.
+    empty = api.post("/api/v1/predictions/outcomes/?on_ambiguous=", data, content_type="text/csv")
+    assert empty.status_code == 200 and empty.json()["skipped"] == 1
 
 
 def test_the_outcome_page_explains_the_round_trip(client, db):
