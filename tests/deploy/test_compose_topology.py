@@ -361,8 +361,9 @@ def test_predictions_survive_a_killed_web_container_and_a_postgres_restart():
     # A row without a 201 is a request whose outcome its client could not know: the web
     # container died between the commit and the answer (nginx answered 502 and, the POST
     # having been sent, did not retry it), or PostgreSQL went down between committing and
-    # acknowledging (500). Its client finds it by reference; nothing else may be stored.
-    in_doubt = {(502, "web kill"), (500, "postgres restart")}
+    # acknowledging (503 database_unavailable, "may not have been stored"). Its client
+    # finds it by reference; nothing else may be stored.
+    in_doubt = {(502, "web kill"), (503, "postgres restart")}
     assert all(
         answer is not None and (answer[1], phase_of(answer[0])) in in_doubt
         for answer in without_201.values()
