@@ -33,17 +33,17 @@ train: migrate
 # beside it; the trap stops both with make run.
 run: train
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	OMP_NUM_THREADS=1 $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	OMP_NUM_THREADS=1 $(BIN)/python manage.py batch_worker & worker=$$!; \
 	$(BIN)/python manage.py run_schedule & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler' EXIT INT TERM; \
 	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) OMP_NUM_THREADS=1 \
 		$(BIN)/gunicorn -c gunicorn.conf.py studentperf.wsgi:application
 
-# A batch-job worker (django-tasks' own db_worker), after re-enqueueing jobs whose
-# worker died. Start as many as you like, on any host that reaches the database.
+# A batch-job worker (django-tasks' db_worker, restarted when the database stops it), after
+# re-enqueueing jobs whose worker died. Start as many as you like, on any host that reaches the database.
 worker: migrate
 	$(BIN)/python manage.py batch_jobs_recover
-	OMP_NUM_THREADS=1 $(BIN)/python manage.py db_worker --no-reload
+	OMP_NUM_THREADS=1 $(BIN)/python manage.py batch_worker
 
 # The periodic work (the database backend has no scheduler of its own): every minute,
 # re-enqueue jobs whose worker died and roll up the dashboard's closed hours; every hour,

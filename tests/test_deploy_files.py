@@ -28,7 +28,7 @@ def test_compose_runs_postgres_a_migrate_job_scalable_web_and_nginx():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
     assert set(services) == {"db", "redis", "migrate", "web", "worker", "scheduler", "nginx"}
-    assert "manage.py db_worker" in " ".join(services["worker"]["command"])
+    assert "manage.py batch_worker" in " ".join(services["worker"]["command"])
     assert "ports" not in services["worker"] and "run_schedule" in services["scheduler"]["command"]
     assert services["db"]["healthcheck"] and "pgdata" in compose["volumes"]
     assert "migrate" in " ".join(services["migrate"]["command"])

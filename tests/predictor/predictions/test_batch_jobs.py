@@ -272,3 +272,31 @@ def test_an_xlsx_job_is_streamed_chunk_by_chunk_and_stores_every_row_once(
     assert batch.file_format == "xlsx" and batch.rows_total == 30
     stored = list(Prediction.objects.filter(batch_id=batch.pk).values_list("batch_row", flat=True))
     assert sorted(stored) == list(range(30))
+
+
+def test_the_batch_worker_runs_the_queue_and_outlives_a_database_that_stops_it(
+    api, production_model
+):
+    """`batch_worker` runs django-tasks' worker: with the database read-only (SQLite's
+    `PRAGMA query_only`, so claiming a job fails) it restarts it, then stops saying why
+    after `--max-restarts`; the job stays queued, and once the database takes writes again
+    the worker stores every row."""
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PRAGMA query_only is SQLite's")
+    response = api.post(URL, class_csv(3), content_type="text/csv", HTTP_PREFER="respond-async")
+    options = {"batch": True, "interval": 0, "restart_delay": 0, "verbosity": 0}
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA query_only = ON")
+    try:
+        with pytest.raises(CommandError, match="2 times in a row; last: .*readonly"):
+            call_command("batch_worker", max_restarts=1, **options)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA query_only = OFF")
+    assert api.get(response["Location"]).json()["status"] == "queued"
+    call_command("batch_worker", **options)
+    body = api.get(response["Location"]).json()
+    assert (body["status"], body["rows_scored"]) == ("done", 3)
