@@ -5,7 +5,8 @@ saved at 390 and 1280 px into ``docs/screenshots/`` (palette PNGs, so they stay 
 
 - ``result-*``: the result page, background facts as one combined line;
 - ``model-card-*``: the model card;
-- ``promote-confirmation-*``: the promotion confirmation (figures, alerts, fairness gate).
+- ``promote-confirmation-*``: the promotion confirmation (figures, alerts, fairness gate);
+- ``model-version-admin-*``: a version's admin page with its Promote and Roll back buttons.
 """
 
 from __future__ import annotations
@@ -66,3 +67,7 @@ def test_the_pages_the_readme_shows(journey, served_model):
     expect(page.get_by_role("heading", level=1)).to_have_text("Promote: are you sure?")
     expect(page.get_by_role("heading", name="Fairness gate", exact=False)).to_be_visible()
     keep(journey, "promote-confirmation")
+
+    journey.open(f"/admin/predictor/modelversion/{candidate.pk}/change/")
+    expect(page.get_by_role("link", name="Promote", exact=False).first).to_be_visible()
+    keep(journey, "model-version-admin")
